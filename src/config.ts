@@ -1,0 +1,187 @@
+/**
+ * The one configuration module. Every setting is declared once in SETTINGS (environment variable,
+ * matching CLI flag, type, default, description); `loadConfig` validates all of them, fails fast
+ * naming the bad setting and value, and returns a frozen typed object. The README's configuration
+ * table is checked against SETTINGS by a test.
+ */
+import path from 'node:path';
+import { SobreError } from './errors';
+
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'enum' | 'list';
+
+interface SettingSpec {
+  env: string;
+  kind: Kind;
+  default: string;
+  doc: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+export const SETTINGS = {
+  port: { env: 'PORT', kind: 'int', default: '3000', min: 0, max: 65535, doc: 'HTTP port of the service' },
+  host: { env: 'HOST', kind: 'string', default: '127.0.0.1', doc: 'Address the service binds to (localhost by default)' },
+  dataDir: { env: 'SOBRE_DATA_DIR', kind: 'string', default: 'indexes', doc: 'Folder holding the SQLite store and the HNSW index' },
+  corpusDir: { env: 'SOBRE_CORPUS_DIR', kind: 'string', default: 'corpus', doc: 'Documents ingested by `npm start` when the store is empty' },
+  embedder: {
+    env: 'SOBRE_EMBEDDER', kind: 'string', default: 'use-lite',
+    doc: '`use-lite` (bundled, offline) or `transformers:<model id or local folder>`',
+  },
+  localFilesOnly: { env: 'SOBRE_LOCAL_FILES_ONLY', kind: 'bool', default: 'false', doc: 'transformers.js: never download, use only local model files' },
+  modelCacheDir: { env: 'SOBRE_MODEL_CACHE', kind: 'string', default: '', doc: 'transformers.js model cache folder (default: its own)' },
+  embedBatchSize: { env: 'SOBRE_EMBED_BATCH', kind: 'int', default: '16', min: 1, max: 1024, doc: 'Passages embedded per batch' },
+  chunkSize: { env: 'SOBRE_CHUNK_SIZE', kind: 'int', default: '1000', min: 100, max: 20000, doc: 'Chunk size in characters' },
+  chunkOverlap: { env: 'SOBRE_CHUNK_OVERLAP', kind: 'int', default: '100', min: 0, max: 5000, doc: 'Chunk overlap in characters' },
+  maxFileBytes: { env: 'SOBRE_MAX_FILE_BYTES', kind: 'int', default: String(50 * 1024 * 1024), min: 1, doc: 'Larger files are refused at ingest' },
+  hnswM: { env: 'SOBRE_HNSW_M', kind: 'int', default: '16', min: 2, max: 128, doc: 'HNSW graph degree M' },
+  hnswEfConstruction: { env: 'SOBRE_HNSW_EF_CONSTRUCTION', kind: 'int', default: '200', min: 8, max: 2000, doc: 'HNSW efConstruction' },
+  hnswEfSearch: { env: 'SOBRE_HNSW_EF_SEARCH', kind: 'int', default: '64', min: 1, max: 2000, doc: 'HNSW efSearch' },
+  topK: { env: 'SOBRE_TOP_K', kind: 'int', default: '5', min: 1, max: 50, doc: 'Passages returned per question' },
+  candidateK: { env: 'SOBRE_CANDIDATE_K', kind: 'int', default: '30', min: 1, max: 500, doc: 'Candidates taken from each retriever before fusion' },
+  maxQuestionChars: { env: 'SOBRE_MAX_QUESTION_CHARS', kind: 'int', default: '1000', min: 10, max: 100000, doc: 'Longer questions are refused (413)' },
+  calibrationFile: {
+    env: 'SOBRE_CALIBRATION', kind: 'string', default: '',
+    doc: 'Calibration file for the router and fusion weights (default: the one shipped in src/answer)',
+  },
+  targetPrecision: {
+    env: 'SOBRE_TARGET_PRECISION', kind: 'number', default: '0.9', min: 0.5, max: 0.999,
+    doc: 'Precision the router promises for direct answers; picks the threshold from the calibration',
+  },
+  generator: { env: 'SOBRE_GENERATOR', kind: 'enum', default: 'none', values: ['none', 'openai', 'local'], doc: 'Generator LLM: `none`, `openai` (any OpenAI-compatible server) or `local` (transformers.js in process)' },
+  llmBaseUrl: { env: 'SOBRE_LLM_BASE_URL', kind: 'string', default: 'http://127.0.0.1:11434/v1', doc: 'OpenAI-compatible base URL (Ollama, llama.cpp, vLLM, LM Studio, hosted)' },
+  llmModel: { env: 'SOBRE_LLM_MODEL', kind: 'string', default: 'qwen2.5:0.5b', doc: 'Generator model name (or model id for `local`)' },
+  llmApiKey: { env: 'SOBRE_LLM_API_KEY', kind: 'string', default: '', doc: 'API key for the generator server (never logged)' },
+  llmTimeoutMs: { env: 'SOBRE_LLM_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, max: 600000, doc: 'Timeout per generator call' },
+  llmMaxTokens: { env: 'SOBRE_LLM_MAX_TOKENS', kind: 'int', default: '256', min: 1, max: 32768, doc: 'Max completion tokens' },
+  llmTemperature: { env: 'SOBRE_LLM_TEMPERATURE', kind: 'number', default: '0', min: 0, max: 2, doc: 'Sampling temperature' },
+  llmContextTokens: { env: 'SOBRE_LLM_CONTEXT_TOKENS', kind: 'int', default: '4096', min: 256, max: 1000000, doc: 'Model context window, bounds the passages sent' },
+  llmParamsB: { env: 'SOBRE_LLM_PARAMS_B', kind: 'number', default: '0.5', min: 0.001, max: 10000, doc: 'Active parameters of the generator, in billions (energy method)' },
+  llmRetries: { env: 'SOBRE_LLM_RETRIES', kind: 'int', default: '2', min: 0, max: 10, doc: 'Retries on 429/5xx' },
+  gridIntensity: { env: 'SOBRE_GRID_GCO2_PER_KWH', kind: 'number', default: '475', min: 0, max: 2000, doc: 'Grid carbon intensity, gCO2e/kWh (CodeCarbon world average)' },
+  pue: { env: 'SOBRE_PUE', kind: 'number', default: '1.2', min: 1, max: 3, doc: 'Datacentre power usage effectiveness for a remote generator' },
+  wueOnSite: { env: 'SOBRE_WUE_ONSITE_L_PER_KWH', kind: 'number', default: '0.55', min: 0, max: 20, doc: 'On-site water use effectiveness, L/kWh' },
+  wueOffSite: { env: 'SOBRE_WUE_OFFSITE_L_PER_KWH', kind: 'number', default: '3.14', min: 0, max: 20, doc: 'Off-site (electricity generation) water intensity, L/kWh' },
+  cpuWattsPerCore: { env: 'SOBRE_CPU_WATTS_PER_CORE', kind: 'number', default: '10', min: 0, max: 500, doc: 'Watts per busy core, to turn measured CPU time into Wh' },
+  storeQuestions: { env: 'SOBRE_LEDGER_STORE_QUESTIONS', kind: 'enum', default: 'text', values: ['text', 'hash'], doc: 'Ledger keeps question text or only its hash' },
+  retentionDays: { env: 'SOBRE_LEDGER_RETENTION_DAYS', kind: 'int', default: '90', min: 0, max: 36500, doc: 'Question text older than this is dropped from the ledger (0 = keep)' },
+  apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` pairs; when set, asking needs a key' },
+  logLevel: { env: 'SOBRE_LOG_LEVEL', kind: 'enum', default: 'info', values: ['silent', 'error', 'warn', 'info', 'debug'], doc: 'Log level' },
+} as const satisfies Record<string, SettingSpec>;
+
+type Specs = typeof SETTINGS;
+type ValueOf<S> = S extends { kind: 'int' | 'number' }
+  ? number
+  : S extends { kind: 'bool' }
+    ? boolean
+    : S extends { kind: 'list' }
+      ? readonly string[]
+      : S extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : string;
+
+export type SobreConfig = { readonly [K in keyof Specs]: ValueOf<Specs[K]> };
+export type SettingName = keyof Specs;
+
+/** `--data-dir` for `dataDir`: the CLI flag matching a setting. */
+export function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+function parseValue(key: string, spec: SettingSpec, raw: string, source: string): unknown {
+  const fail = (why: string): never => {
+    throw new SobreError('bad_config', `Invalid ${source}=${JSON.stringify(raw)}: ${why}`, { setting: key, value: raw });
+  };
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) fail('expected a number');
+      if (spec.kind === 'int' && !Number.isInteger(n)) fail('expected an integer');
+      if (spec.min !== undefined && n < spec.min) fail(`must be >= ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) fail(`must be <= ${spec.max}`);
+      return n;
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+      return fail('expected true or false');
+    }
+    case 'enum':
+      if (!spec.values?.includes(raw)) fail(`expected one of ${spec.values?.join(', ')}`);
+      return raw;
+    case 'list':
+      return Object.freeze(raw.split(',').map((s) => s.trim()).filter(Boolean));
+    default:
+      return raw;
+  }
+}
+
+export interface ParsedArgs {
+  /** Settings given as flags, by setting name. */
+  flags: Partial<Record<SettingName, string>>;
+  /** Everything else, in order (positional arguments and flags the script handles itself). */
+  rest: string[];
+}
+
+/** Pull setting flags (`--port 8080` or `--port=8080`) out of argv; leave the rest to the caller. */
+export function parseSettingFlags(argv: readonly string[]): ParsedArgs {
+  const byFlag = new Map<string, SettingName>();
+  for (const key of Object.keys(SETTINGS) as SettingName[]) byFlag.set(flagName(key), key);
+  const flags: Partial<Record<SettingName, string>> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = byFlag.get(name);
+    if (!key) {
+      rest.push(arg);
+      continue;
+    }
+    if (eq > 0) flags[key] = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new SobreError('bad_config', `Flag ${name} needs a value`, { setting: key });
+      flags[key] = next;
+      i++;
+    }
+  }
+  return { flags, rest };
+}
+
+/**
+ * Validate every setting: flags win over the environment, which wins over defaults.
+ * Relative paths are resolved against `cwd`.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  flags: Partial<Record<SettingName, string>> = {},
+  cwd: string = process.cwd(),
+): SobreConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
+    const fromFlag = flags[key];
+    const fromEnv = env[spec.env];
+    const raw = fromFlag ?? fromEnv ?? spec.default;
+    const source = fromFlag !== undefined ? flagName(key) : fromEnv !== undefined ? spec.env : `default of ${spec.env}`;
+    out[key] = parseValue(key, spec, raw, source);
+  }
+  for (const key of ['dataDir', 'corpusDir'] as const) out[key] = path.resolve(cwd, out[key] as string);
+  if ((out.calibrationFile as string) !== '') out.calibrationFile = path.resolve(cwd, out.calibrationFile as string);
+  if ((out.chunkOverlap as number) >= (out.chunkSize as number)) {
+    throw new SobreError('bad_config', `SOBRE_CHUNK_OVERLAP (${out.chunkOverlap}) must be smaller than SOBRE_CHUNK_SIZE (${out.chunkSize})`, { setting: 'chunkOverlap' });
+  }
+  const embedder = out.embedder as string;
+  if (embedder !== 'use-lite' && !/^transformers:.+/.test(embedder)) {
+    throw new SobreError('bad_config', `Invalid SOBRE_EMBEDDER=${JSON.stringify(embedder)}: expected use-lite or transformers:<model>`, { setting: 'embedder' });
+  }
+  for (const pair of out.apiKeys as readonly string[]) {
+    const i = pair.indexOf(':');
+    if (i <= 0 || i === pair.length - 1) {
+      throw new SobreError('bad_config', 'Invalid SOBRE_API_KEYS: expected comma-separated name:key pairs', { setting: 'apiKeys' });
+    }
+  }
+  return Object.freeze(out) as SobreConfig;
+}

@@ -1,0 +1,32 @@
+/** A document as read from disk, before chunking. */
+export interface LoadedDocument {
+  /** Stable identity of the document: the absolute file path, or `path#id` for a JSONL line. */
+  source: string;
+  title: string;
+  /** Cleaned text; chunk offsets point into this string. */
+  text: string;
+  format: DocumentFormat;
+}
+
+export type DocumentFormat = 'md' | 'txt' | 'html' | 'pdf' | 'jsonl';
+
+/** A file (or one JSONL line) that could not be read, with why. */
+export interface LoadFailure {
+  path: string;
+  reason: string;
+}
+
+export interface LoadResult {
+  documents: LoadedDocument[];
+  failures: LoadFailure[];
+}
+
+/** A piece of a document, with its character offsets in `LoadedDocument.text`. */
+export interface Chunk {
+  ordinal: number;
+  text: string;
+  start: number;
+  end: number;
+  /** sha256 of the chunk text, hex. */
+  hash: string;
+}
