@@ -65,6 +65,13 @@ export const SETTINGS = {
   cpuWattsPerCore: { env: 'SOBRE_CPU_WATTS_PER_CORE', kind: 'number', default: '10', min: 0, max: 500, doc: 'Watts per busy core, to turn measured CPU time into Wh' },
   storeQuestions: { env: 'SOBRE_LEDGER_STORE_QUESTIONS', kind: 'enum', default: 'text', values: ['text', 'hash'], doc: 'Ledger keeps question text or only its hash' },
   retentionDays: { env: 'SOBRE_LEDGER_RETENTION_DAYS', kind: 'int', default: '90', min: 0, max: 36500, doc: 'Question text older than this is dropped from the ledger (0 = keep)' },
+  energySpread: { env: 'SOBRE_ENERGY_SPREAD', kind: 'number', default: '2', min: 1, max: 100, doc: 'Range of an estimated LLM energy: low = mid / spread, high = mid × spread (docs/energy-method.md)' },
+  gpuWhPerTokenAlpha: { env: 'SOBRE_GPU_WH_PER_TOKEN_ALPHA', kind: 'number', default: '1.1665273170451914e-6', min: 0, max: 1, doc: 'EcoLogits GPU energy fit α: Wh per output token per billion active parameters (scaled by e^(β·batch))' },
+  gpuWhPerTokenBeta: { env: 'SOBRE_GPU_WH_PER_TOKEN_BETA', kind: 'number', default: '-0.011205921025579175', min: -1, max: 1, doc: 'EcoLogits GPU energy fit β: batch-size exponent' },
+  gpuWhPerTokenGamma: { env: 'SOBRE_GPU_WH_PER_TOKEN_GAMMA', kind: 'number', default: '4.052928146734005e-5', min: 0, max: 1, doc: 'EcoLogits GPU energy fit γ: Wh per output token independent of model size' },
+  servingBatchSize: { env: 'SOBRE_SERVING_BATCH_SIZE', kind: 'int', default: '64', min: 1, max: 4096, doc: 'Requests served concurrently on the remote GPU (EcoLogits assumes 64)' },
+  defaultCompletionTokens: { env: 'SOBRE_LEDGER_DEFAULT_COMPLETION_TOKENS', kind: 'int', default: '150', min: 1, max: 32768, doc: 'Completion tokens assumed for an avoided LLM call until the ledger has real ones' },
+  contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.8', min: 0, max: 1, doc: 'Cosine similarity at which unanswered questions share a content-gap group' },
   apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` pairs; when set, asking needs a key' },
   logLevel: { env: 'SOBRE_LOG_LEVEL', kind: 'enum', default: 'info', values: ['silent', 'error', 'warn', 'info', 'debug'], doc: 'Log level' },
 } as const satisfies Record<string, SettingSpec>;

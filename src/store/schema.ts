@@ -1,0 +1,53 @@
+import type { Migration } from './migrate';
+
+/**
+ * The store's schema. Chunks are stored once per distinct text (`hash` unique) with their
+ * vector, so the HNSW index can always be rebuilt from here; `document_chunks` places each
+ * chunk in each document that contains it, with its character offsets.
+ */
+export const STORE_MIGRATIONS: readonly Migration[] = [
+  (db) => {
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE documents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        format TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        vector BLOB NOT NULL
+      );
+      CREATE TABLE document_chunks (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        chunk_id INTEGER NOT NULL REFERENCES chunks(id),
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        PRIMARY KEY (document_id, ordinal)
+      );
+      CREATE INDEX document_chunks_by_chunk ON document_chunks(chunk_id);
+      CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        text, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      END;
+      INSERT INTO meta (key, value) VALUES ('generation', '0');
+    `);
+  },
+  // Term statistics for IDF weighting in the router.
+  (db) => {
+    db.exec("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')");
+  },
+];

@@ -1,0 +1,305 @@
+/**
+ * The SQLite store (better-sqlite3, WAL): documents, deduplicated chunks with their vectors,
+ * FTS5 over chunk text, and metadata. Every change to a document is one transaction that also
+ * bumps `generation`, which the HNSW manifest records.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { SobreError } from '../errors';
+import { migrate } from './migrate';
+import { STORE_MIGRATIONS } from './schema';
+
+export const STORE_FILE = 'sobre.db';
+
+export interface StoredDocument {
+  id: number;
+  source: string;
+  title: string;
+  format: string;
+  contentHash: string;
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+  chunks: number;
+}
+
+export interface NewDocument {
+  source: string;
+  title: string;
+  format: string;
+  contentHash: string;
+  size: number;
+}
+
+export interface NewChunkRef {
+  ordinal: number;
+  hash: string;
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface ReplaceResult {
+  documentId: number;
+  created: boolean;
+  /** Chunk rows created by this change (their vectors must enter the index). */
+  addedChunks: { id: number; vector: Float32Array }[];
+  /** Chunk rows no document references any more, deleted (their vectors must leave the index). */
+  removedChunkIds: number[];
+}
+
+/** A chunk with the first document that contains it. */
+export interface ChunkWithSource {
+  chunkId: number;
+  text: string;
+  documentId: number;
+  title: string;
+  source: string;
+  start: number;
+  end: number;
+}
+
+function toBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function fromBlob(b: Buffer): Float32Array {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
+
+export class SobreStore {
+  private constructor(readonly db: Db, readonly file: string) {}
+
+  static open(dataDir: string, { readonly = false }: { readonly?: boolean } = {}): SobreStore {
+    const file = path.join(dataDir, STORE_FILE);
+    if (readonly && !fs.existsSync(file)) {
+      throw new SobreError('not_found', `No Sobre store at ${file}: run npm run ingest first, or set SOBRE_DATA_DIR`);
+    }
+    fs.mkdirSync(dataDir, { recursive: true });
+    const db = new Database(file, { readonly });
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (!readonly) migrate(db, 'store', STORE_MIGRATIONS);
+    return new SobreStore(db, file);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  get generation(): number {
+    return Number(this.getMeta('generation') ?? '0');
+  }
+
+  private bumpGeneration(): void {
+    this.db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
+  }
+
+  /** Record the embedder on first use; refuse another one later. */
+  bindEmbedder(embedderId: string, dimension: number): void {
+    const bound = this.getMeta('embedder_id');
+    if (bound === undefined) {
+      this.db.transaction(() => {
+        this.setMeta('embedder_id', embedderId);
+        this.setMeta('embedder_dimension', String(dimension));
+      })();
+      return;
+    }
+    if (bound !== embedderId || Number(this.getMeta('embedder_dimension')) !== dimension) {
+      throw new SobreError(
+        'embedder_mismatch',
+        `The store in ${path.dirname(this.file)} holds vectors from ${bound}, not ${embedderId}. ` +
+          'Use the same SOBRE_EMBEDDER, another SOBRE_DATA_DIR, or delete the folder and ingest again.',
+        { storeEmbedder: bound, configuredEmbedder: embedderId },
+      );
+    }
+  }
+
+  findDocument(source: string): StoredDocument | undefined {
+    return this.documentsWhere('d.source = ?', source)[0];
+  }
+
+  getDocument(id: number): StoredDocument | undefined {
+    return this.documentsWhere('d.id = ?', id)[0];
+  }
+
+  listDocuments(): StoredDocument[] {
+    return this.documentsWhere('1 = 1');
+  }
+
+  private documentsWhere(where: string, ...params: unknown[]): StoredDocument[] {
+    return this.db
+      .prepare(
+        `SELECT d.id, d.source, d.title, d.format, d.content_hash AS contentHash, d.size,
+                d.created_at AS createdAt, d.updated_at AS updatedAt,
+                (SELECT COUNT(*) FROM document_chunks dc WHERE dc.document_id = d.id) AS chunks
+         FROM documents d WHERE ${where} ORDER BY d.id`,
+      )
+      .all(...params) as StoredDocument[];
+  }
+
+  /** Which of these chunk hashes are already stored (so need no embedding). */
+  knownChunkHashes(hashes: readonly string[]): Set<string> {
+    const known = new Set<string>();
+    const stmt = this.db.prepare('SELECT 1 FROM chunks WHERE hash = ?').pluck();
+    for (const h of hashes) if (stmt.get(h) !== undefined) known.add(h);
+    return known;
+  }
+
+  /**
+   * Insert or replace a document and its chunks in one transaction. `vectors` must hold a
+   * vector for every chunk hash not already stored.
+   */
+  replaceDocument(doc: NewDocument, chunks: readonly NewChunkRef[], vectors: ReadonlyMap<string, Float32Array>): ReplaceResult {
+    return this.db.transaction((): ReplaceResult => {
+      const now = new Date().toISOString();
+      const existing = this.db.prepare('SELECT id FROM documents WHERE source = ?').get(doc.source) as { id: number } | undefined;
+      let documentId: number;
+      let previousChunkIds: number[] = [];
+      if (existing) {
+        documentId = existing.id;
+        previousChunkIds = this.db.prepare('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
+        this.db.prepare('DELETE FROM document_chunks WHERE document_id = ?').run(documentId);
+        this.db
+          .prepare('UPDATE documents SET title = ?, format = ?, content_hash = ?, size = ?, updated_at = ? WHERE id = ?')
+          .run(doc.title, doc.format, doc.contentHash, doc.size, now, documentId);
+      } else {
+        documentId = Number(
+          this.db
+            .prepare('INSERT INTO documents (source, title, format, content_hash, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+            .run(doc.source, doc.title, doc.format, doc.contentHash, doc.size, now, now).lastInsertRowid,
+        );
+      }
+      const findChunk = this.db.prepare('SELECT id FROM chunks WHERE hash = ?').pluck();
+      const insertChunk = this.db.prepare('INSERT INTO chunks (hash, text, vector) VALUES (?, ?, ?)');
+      const insertRef = this.db.prepare('INSERT INTO document_chunks (document_id, ordinal, chunk_id, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)');
+      const addedChunks: { id: number; vector: Float32Array }[] = [];
+      for (const c of chunks) {
+        let chunkId = findChunk.get(c.hash) as number | undefined;
+        if (chunkId === undefined) {
+          const vector = vectors.get(c.hash);
+          if (!vector) throw new SobreError('internal', `No vector for new chunk ${c.hash}`);
+          chunkId = Number(insertChunk.run(c.hash, c.text, toBlob(vector)).lastInsertRowid);
+          addedChunks.push({ id: chunkId, vector });
+        }
+        insertRef.run(documentId, c.ordinal, chunkId, c.start, c.end);
+      }
+      const removedChunkIds = this.deleteOrphans(previousChunkIds);
+      this.bumpGeneration();
+      return { documentId, created: !existing, addedChunks, removedChunkIds };
+    })();
+  }
+
+  /** Delete a document; returns the chunk ids no longer referenced by any document. */
+  deleteDocument(documentId: number): number[] {
+    return this.db.transaction(() => {
+      const chunkIds = this.db.prepare('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
+      const info = this.db.prepare('DELETE FROM documents WHERE id = ?').run(documentId);
+      if (info.changes === 0) throw new SobreError('not_found', `No document with id ${documentId}`);
+      const removed = this.deleteOrphans(chunkIds);
+      this.bumpGeneration();
+      return removed;
+    })();
+  }
+
+  private deleteOrphans(candidateIds: readonly number[]): number[] {
+    const stillUsed = this.db.prepare('SELECT 1 FROM document_chunks WHERE chunk_id = ? LIMIT 1').pluck();
+    const del = this.db.prepare('DELETE FROM chunks WHERE id = ?');
+    const removed: number[] = [];
+    for (const id of candidateIds) {
+      if (stillUsed.get(id) === undefined) {
+        del.run(id);
+        removed.push(id);
+      }
+    }
+    return removed;
+  }
+
+  chunkIds(): number[] {
+    return this.db.prepare('SELECT id FROM chunks ORDER BY id').pluck().all() as number[];
+  }
+
+  chunkCount(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM chunks').pluck().get() as number;
+  }
+
+  vector(chunkId: number): Float32Array | undefined {
+    const b = this.db.prepare('SELECT vector FROM chunks WHERE id = ?').pluck().get(chunkId) as Buffer | undefined;
+    return b ? fromBlob(b) : undefined;
+  }
+
+  /** BM25 over chunk text: `query` is an FTS5 MATCH expression. Lower bm25 is better in SQLite; we negate it. */
+  lexicalSearch(query: string, k: number): { chunkId: number; bm25: number }[] {
+    if (query.trim() === '') return [];
+    return this.db
+      .prepare('SELECT rowid AS chunkId, -bm25(chunks_fts) AS bm25 FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?')
+      .all(query, k) as { chunkId: number; bm25: number }[];
+  }
+
+  /** BM25 of specific chunks for `query` (0 when the chunk does not match). */
+  lexicalScores(query: string, chunkIds: readonly number[]): Map<number, number> {
+    const out = new Map<number, number>();
+    if (query.trim() === '' || chunkIds.length === 0) return out;
+    const rows = this.db
+      .prepare(`SELECT rowid AS chunkId, -bm25(chunks_fts) AS bm25 FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`)
+      .all(query, JSON.stringify(chunkIds)) as { chunkId: number; bm25: number }[];
+    for (const r of rows) out.set(r.chunkId, r.bm25);
+    return out;
+  }
+
+  /**
+   * Inverse document frequency of folded terms over chunks (BM25's form, always > 0); a term the
+   * corpus never contains gets the highest value.
+   */
+  idf(terms: readonly string[]): Map<string, number> {
+    const n = this.chunkCount();
+    const stmt = this.db.prepare('SELECT doc FROM chunks_vocab WHERE term = ?').pluck();
+    const out = new Map<string, number>();
+    for (const t of new Set(terms)) {
+      const df = (stmt.get(t) as number | undefined) ?? 0;
+      out.set(t, Math.log((n - df + 0.5) / (df + 0.5) + 1));
+    }
+    return out;
+  }
+
+  /** The chunks with their first containing document, in the order of `chunkIds`. */
+  chunksWithSource(chunkIds: readonly number[]): ChunkWithSource[] {
+    const stmt = this.db.prepare(
+      `SELECT c.id AS chunkId, c.text, d.id AS documentId, d.title, d.source, dc.start_offset AS start, dc.end_offset AS end
+       FROM chunks c JOIN document_chunks dc ON dc.chunk_id = c.id JOIN documents d ON d.id = dc.document_id
+       WHERE c.id = ? ORDER BY d.id, dc.ordinal LIMIT 1`,
+    );
+    const out: ChunkWithSource[] = [];
+    for (const id of chunkIds) {
+      const row = stmt.get(id) as ChunkWithSource | undefined;
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
+  /** Each document's chunk count and duplicate check, for consistency tests and `/readyz`. */
+  stats(): { documents: number; chunks: number; references: number } {
+    return {
+      documents: this.db.prepare('SELECT COUNT(*) FROM documents').pluck().get() as number,
+      chunks: this.chunkCount(),
+      references: this.db.prepare('SELECT COUNT(*) FROM document_chunks').pluck().get() as number,
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import { SobreStore } from '../../src/store/store';
+import { SobreError } from '../../src/errors';
+import { makeTempDir, removeDir } from '../helpers/temp';
+
+const vec = (x: number) => Float32Array.from([x, 1 - x, 0.5]);
+
+function chunk(ordinal: number, hash: string, text: string, start = 0) {
+  return { ordinal, hash, text, start, end: start + text.length };
+}
+
+describe('SobreStore', () => {
+  let dir: string;
+  let store: SobreStore;
+  beforeEach(() => {
+    dir = makeTempDir();
+    store = SobreStore.open(dir);
+  });
+  afterEach(() => {
+    store.close();
+    removeDir(dir);
+  });
+
+  const doc = (source: string, contentHash = 'h1') => ({ source, title: source, format: 'md', contentHash, size: 10 });
+
+  it('runs in WAL mode with a schema version', () => {
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stores identical chunks once and shares them between documents', () => {
+    const a = store.replaceDocument(doc('a'), [chunk(0, 'x', 'shared text'), chunk(1, 'y', 'only in a', 12)], new Map([['x', vec(0.1)], ['y', vec(0.2)]]));
+    const b = store.replaceDocument(doc('b'), [chunk(0, 'x', 'shared text')], new Map());
+    expect(a.addedChunks.map((c) => c.id)).toHaveLength(2);
+    expect(b.addedChunks).toHaveLength(0);
+    expect(store.stats()).toEqual({ documents: 2, chunks: 2, references: 3 });
+  });
+
+  it('replacing a document removes the chunks nobody else uses', () => {
+    store.replaceDocument(doc('a'), [chunk(0, 'x', 'shared text'), chunk(1, 'y', 'only in a')], new Map([['x', vec(0.1)], ['y', vec(0.2)]]));
+    store.replaceDocument(doc('b'), [chunk(0, 'x', 'shared text')], new Map());
+    const r = store.replaceDocument(doc('a', 'h2'), [chunk(0, 'z', 'new text')], new Map([['z', vec(0.3)]]));
+    expect(r.created).toBe(false);
+    expect(r.removedChunkIds).toHaveLength(1);
+    expect(store.stats()).toEqual({ documents: 2, chunks: 2, references: 2 });
+    expect(store.findDocument('a')?.contentHash).toBe('h2');
+  });
+
+  it('deletes a document and its orphan chunks, and bumps the generation on every change', () => {
+    const g0 = store.generation;
+    const a = store.replaceDocument(doc('a'), [chunk(0, 'x', 'text')], new Map([['x', vec(0.1)]]));
+    expect(store.generation).toBe(g0 + 1);
+    expect(store.deleteDocument(a.documentId)).toEqual([a.addedChunks[0].id]);
+    expect(store.generation).toBe(g0 + 2);
+    expect(store.stats().chunks).toBe(0);
+    expect(() => store.deleteDocument(a.documentId)).toThrow(SobreError);
+  });
+
+  it('rolls back a document whose new chunk has no vector: nothing half-done', () => {
+    expect(() => store.replaceDocument(doc('a'), [chunk(0, 'x', 'text')], new Map())).toThrow(/No vector/);
+    expect(store.stats()).toEqual({ documents: 0, chunks: 0, references: 0 });
+  });
+
+  it('keeps vectors exactly', () => {
+    const r = store.replaceDocument(doc('a'), [chunk(0, 'x', 'text')], new Map([['x', vec(0.25)]]));
+    expect(Array.from(store.vector(r.addedChunks[0].id) ?? [])).toEqual(Array.from(vec(0.25)));
+  });
+
+  it('matches French words without their accents (FTS5 remove_diacritics)', () => {
+    store.replaceDocument(doc('fr'), [chunk(0, 'x', 'La consommation électrique des centres de données augmente.')], new Map([['x', vec(0.1)]]));
+    expect(store.lexicalSearch('"electrique"', 5)).toHaveLength(1);
+    expect(store.lexicalSearch('"donnees"', 5)).toHaveLength(1);
+    expect(store.lexicalSearch('"absent"', 5)).toHaveLength(0);
+  });
+
+  it('gives rarer terms a higher IDF', () => {
+    store.replaceDocument(doc('a'), [chunk(0, 'x', 'energy saved'), chunk(1, 'y', 'energy used'), chunk(2, 'z', 'water')], new Map([['x', vec(0.1)], ['y', vec(0.2)], ['z', vec(0.3)]]));
+    const idf = store.idf(['energy', 'water', 'unknown']);
+    expect(idf.get('water')).toBeGreaterThan(idf.get('energy') ?? Infinity);
+    expect(idf.get('unknown')).toBeGreaterThan(idf.get('water') ?? Infinity);
+  });
+
+  it('refuses vectors from another embedder', () => {
+    store.bindEmbedder('use-lite@0.2.0', 512);
+    expect(() => store.bindEmbedder('use-lite@0.2.0', 512)).not.toThrow();
+    expect(() => store.bindEmbedder('transformers:x', 384)).toThrow(/holds vectors from use-lite/);
+  });
+});
