@@ -1,0 +1,97 @@
+/** The shape of a ledger report, as served at /v1/report and rendered by render.ts. */
+import type { ContentGap } from './content-gap';
+import type { CallStatus, Impact, PathEnergySource, Range3, Route } from './types';
+
+export interface TokenTotals {
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  tokens: number;
+  flops: number;
+  impact: Impact;
+}
+
+export interface PathTotals {
+  cpuMs: number;
+  wh: number;
+  gco2e: number;
+  waterL: number;
+  /** Rows per energy source (cpu-time or rapl). */
+  sources: Partial<Record<PathEnergySource, number>>;
+}
+
+export interface Equivalent {
+  id: string;
+  label: string;
+  /** How many of them the net saving equals. */
+  value: Range3;
+  perUnit: number;
+  unit: string;
+  source: string;
+}
+
+export interface ReportTotals {
+  questions: number;
+  byRoute: Record<Route, number>;
+  byCallStatus: Record<CallStatus, number>;
+  llmCallsAvoided: number;
+  /** llmCallsAvoided / questions (0 when there are no questions). */
+  llmCallsAvoidedShare: number;
+  llmCallsMade: number;
+  /** Counterfactual calls Sobre did not make. */
+  avoided: TokenTotals;
+  /** Real generator calls. */
+  generated: TokenTotals;
+  /** Sobre's own path (embedding + search + routing) for every question. */
+  path: PathTotals;
+  /** avoided − path, per bound (the path is a point value). */
+  net: Impact;
+  equivalents: Equivalent[];
+}
+
+export interface SeriesPoint {
+  /** Bucket start, ISO (UTC). */
+  start: string;
+  questions: number;
+  avoided: number;
+  made: number;
+  whAvoided: number;
+  gco2eAvoided: number;
+  pathWh: number;
+}
+
+export interface HistogramBin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface RouteLatency {
+  route: Route;
+  count: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface Assumption {
+  name: string;
+  value: number | string;
+  unit: string;
+  source: string;
+}
+
+export interface Report {
+  period: { from: string; to: string; bucket: 'hour' | 'day'; bounds: 'from inclusive, to exclusive'; timezone: 'UTC' };
+  generatedAt: string;
+  totals: ReportTotals;
+  series: SeriesPoint[];
+  confidenceHistogram: { bins: HistogramBin[]; unknown: number };
+  latencyByRoute: RouteLatency[];
+  contentGap: ContentGap;
+  assumptions: Assumption[];
+  /** Distinct method versions among the rows of the period (each row keeps its own constants). */
+  methodVersions: string[];
+}
+
+export const ROUTES: readonly Route[] = ['direct', 'cache', 'generate', 'passages', 'abstain'];
+export const CALL_STATUSES: readonly CallStatus[] = ['avoided', 'made', 'failed', 'unavailable'];

@@ -1,0 +1,102 @@
+/** scripts/report.ts: arguments, formats, read-only store, exit codes. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { main, type CliIo } from '../../scripts/report';
+import { ComputeLedger } from '../../src/ledger/ledger';
+import type { Report } from '../../src/ledger/report-types';
+import { generated, outcome, testConfig } from './helpers';
+
+let dir: string;
+
+function io(opts: { tty?: boolean } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const cli: CliIo = {
+    stdout: { write: (s: string) => out.push(s), isTTY: opts.tty ?? false },
+    stderr: { write: (s: string) => err.push(s) },
+    env: { SOBRE_DATA_DIR: dir },
+    cwd: dir,
+    now: () => new Date('2024-05-08T00:00:00Z'),
+  };
+  return { cli, out: () => out.join(''), err: () => err.join('') };
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-cli-'));
+  const db = new Database(path.join(dir, 'sobre.db'));
+  db.pragma('journal_mode = WAL');
+  const ledger = ComputeLedger.open(db, testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
+  ledger.record(outcome({ at: new Date('2024-05-02T10:00:00Z') }));
+  ledger.record(generated(100, { at: new Date('2024-05-03T10:00:00Z'), question: 'Which battery fits the X200?' }));
+  ledger.record(outcome({ at: new Date('2024-03-01T10:00:00Z') }));
+  db.close();
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('json when piped, for the last 7 days', async () => {
+  const t = io();
+  expect(await main([], t.cli)).toBe(0);
+  const report = JSON.parse(t.out()) as Report;
+  expect(report.totals.questions).toBe(2);
+  expect(report.totals.llmCallsAvoided).toBe(1);
+});
+
+test('table on a terminal; --from/--to; setting flags such as --data-dir', async () => {
+  const t = io({ tty: true });
+  expect(await main(['--from', '2024-03-01', '--to=2024-05-08', '--data-dir', dir], t.cli)).toBe(0);
+  expect(t.out()).toContain('LLM calls avoided');
+  expect(t.out()).toMatch(/Questions\s+3/);
+  expect(t.out()).toContain('Which battery fits the X200?');
+});
+
+test('--format csv and --out FILE (format from the extension)', async () => {
+  const t = io();
+  expect(await main(['--format', 'csv'], t.cli)).toBe(0);
+  expect(t.out().split('\n')[0]).toBe('section,key,metric,value,low,high,unit,note');
+  const file = path.join(dir, 'report.html');
+  const u = io();
+  expect(await main(['--out', file], u.cli)).toBe(0);
+  expect(u.out()).toBe('');
+  expect(fs.readFileSync(file, 'utf8')).toMatch(/^<!doctype html>/);
+  expect(u.err()).toContain('Wrote html report');
+});
+
+test.each([
+  [['--from', 'yesterday']],
+  [['--format', 'xml']],
+  [['--bogus']],
+  [['--from']],
+  [['--port', 'x']],
+])('bad arguments %j exit 2 with a clean message', async (argv) => {
+  const t = io();
+  expect(await main(argv, t.cli)).toBe(2);
+  expect(t.err()).toMatch(/^report: /);
+  expect(t.err()).toContain('Usage:');
+  expect(t.err()).not.toMatch(/\n\s+at /);
+});
+
+test('a missing store exits 1 with a clean message', async () => {
+  const t = io();
+  expect(await main(['--data-dir', path.join(dir, 'nope')], t.cli)).toBe(1);
+  expect(t.err()).toMatch(/No Sobre store at/);
+});
+
+test('reads while the service holds the store open for writing (WAL)', async () => {
+  const writer = new Database(path.join(dir, 'sobre.db'));
+  writer.pragma('journal_mode = WAL');
+  const ledger = ComputeLedger.open(writer, testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
+  ledger.record(outcome({ at: new Date('2024-05-06T10:00:00Z') }));
+  const t = io();
+  expect(await main([], t.cli)).toBe(0);
+  expect((JSON.parse(t.out()) as Report).totals.questions).toBe(3);
+  writer.close();
+});
+
+test('--help exits 0', async () => {
+  const t = io();
+  expect(await main(['--help'], t.cli)).toBe(0);
+  expect(t.out()).toContain('Usage:');
+});
