@@ -74,6 +74,18 @@ export const SETTINGS = {
   contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.8', min: 0, max: 1, doc: 'Cosine similarity at which unanswered questions share a content-gap group' },
   apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` pairs; when set, asking needs a key' },
   logLevel: { env: 'SOBRE_LOG_LEVEL', kind: 'enum', default: 'info', values: ['silent', 'error', 'warn', 'info', 'debug'], doc: 'Log level' },
+  maxBodyBytes: { env: 'SOBRE_MAX_BODY_BYTES', kind: 'int', default: '65536', min: 1024, max: 10485760, doc: 'Largest JSON request body in bytes (413 above)' },
+  rateLimitPerIp: { env: 'SOBRE_RATE_LIMIT_IP_PER_MIN', kind: 'int', default: '600', min: 0, max: 10000000, doc: 'Requests per minute from one client address, health probes excepted (0 = no limit)' },
+  rateLimitPerKey: { env: 'SOBRE_RATE_LIMIT_KEY_PER_MIN', kind: 'int', default: '300', min: 0, max: 10000000, doc: 'Requests per minute per API key (0 = no limit)' },
+  trustProxy: { env: 'SOBRE_TRUST_PROXY', kind: 'string', default: '', doc: 'Express `trust proxy` value behind a reverse proxy (`loopback`, `1`, a subnet...) so per-address limits see the client; empty = off' },
+  requestTimeoutMs: { env: 'SOBRE_REQUEST_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, max: 3600000, doc: 'A request not answered by then gets a 503 problem (every route but uploads)' },
+  uploadTimeoutMs: { env: 'SOBRE_UPLOAD_TIMEOUT_MS', kind: 'int', default: '300000', min: 1000, max: 86400000, doc: 'The same for POST /v1/documents; files not started by then are skipped' },
+  uploadMaxBytes: { env: 'SOBRE_UPLOAD_MAX_BYTES', kind: 'int', default: String(25 * 1024 * 1024), min: 1, doc: 'Largest uploaded file in bytes (413 above; SOBRE_MAX_FILE_BYTES applies too)' },
+  uploadMaxFiles: { env: 'SOBRE_UPLOAD_MAX_FILES', kind: 'int', default: '20', min: 1, max: 1000, doc: 'Files per upload request (413 above)' },
+  corsOrigins: { env: 'SOBRE_CORS_ORIGINS', kind: 'list', default: '', doc: 'Comma-separated browser origins allowed to call the API (`*` = any); empty = no CORS headers' },
+  generatorConcurrency: { env: 'SOBRE_GENERATOR_CONCURRENCY', kind: 'int', default: '4', min: 1, max: 1024, doc: 'Generator calls running at once' },
+  generatorQueue: { env: 'SOBRE_GENERATOR_QUEUE', kind: 'int', default: '32', min: 0, max: 100000, doc: 'Generator calls waiting for a slot; when full a question gets passages with a notice' },
+  logQuestions: { env: 'SOBRE_LOG_QUESTIONS', kind: 'bool', default: 'false', doc: 'Put question text in the request log (API keys are never logged)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

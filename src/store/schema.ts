@@ -1,7 +1,9 @@
 import type { Migration } from './migrate';
 
 /**
- * The store's schema. Chunks are stored once per distinct text (`hash` unique) with their
+ * The store's schema. Chunks carry the title of the first document that contains them, indexed
+ * by FTS5 beside the text: questions often name the document's subject, which a chunk omits.
+ * Chunks are stored once per distinct text (`hash` unique) with their
  * vector, so the HNSW index can always be rebuilt from here; `document_chunks` places each
  * chunk in each document that contains it, with its character offsets.
  */
@@ -22,6 +24,7 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE chunks (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         hash TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
         text TEXT NOT NULL,
         vector BLOB NOT NULL
       );
@@ -35,13 +38,13 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX document_chunks_by_chunk ON document_chunks(chunk_id);
       CREATE VIRTUAL TABLE chunks_fts USING fts5(
-        text, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        title, text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
       );
       CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
-        INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+        INSERT INTO chunks_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
       END;
       CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
-        INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO chunks_fts(chunks_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
       END;
       INSERT INTO meta (key, value) VALUES ('generation', '0');
     `);

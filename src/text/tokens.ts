@@ -30,3 +30,22 @@ export function words(text: string): string[] {
 export function contentWords(text: string): string[] {
   return words(text).filter((w) => !STOPWORDS.has(w));
 }
+
+// Porter's stemmer, the same algorithm as SQLite FTS5's `porter` tokenizer, so IDF look-ups in
+// the FTS vocabulary and coverage features compare the same forms ("listens" = "listen").
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const porter = require('@stdlib/nlp-porter-stemmer') as (word: string) => string;
+
+export function stem(word: string): string {
+  return porter(word);
+}
+
+/** Stems of all the words of a text. */
+export function stems(text: string): string[] {
+  return words(text).map(stem);
+}
+
+/** Stems of the words that carry meaning. */
+export function contentStems(text: string): string[] {
+  return contentWords(text).map(stem);
+}

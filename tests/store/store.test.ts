@@ -1,5 +1,6 @@
 import { SobreStore } from '../../src/store/store';
 import { SobreError } from '../../src/errors';
+import { stem } from '../../src/text/tokens';
 import { makeTempDir, removeDir } from '../helpers/temp';
 
 const vec = (x: number) => Float32Array.from([x, 1 - x, 0.5]);
@@ -70,13 +71,16 @@ describe('SobreStore', () => {
     expect(store.lexicalSearch('"electrique"', 5)).toHaveLength(1);
     expect(store.lexicalSearch('"donnees"', 5)).toHaveLength(1);
     expect(store.lexicalSearch('"absent"', 5)).toHaveLength(0);
+    // Porter stemming: "augmenter" finds "augmente", "consommations" finds "consommation".
+    expect(store.lexicalSearch('"consommations"', 5)).toHaveLength(1);
   });
 
   it('gives rarer terms a higher IDF', () => {
     store.replaceDocument(doc('a'), [chunk(0, 'x', 'energy saved'), chunk(1, 'y', 'energy used'), chunk(2, 'z', 'water')], new Map([['x', vec(0.1)], ['y', vec(0.2)], ['z', vec(0.3)]]));
-    const idf = store.idf(['energy', 'water', 'unknown']);
-    expect(idf.get('water')).toBeGreaterThan(idf.get('energy') ?? Infinity);
-    expect(idf.get('unknown')).toBeGreaterThan(idf.get('water') ?? Infinity);
+    const [energy, water, unknown] = ['energy', 'water', 'unknown'].map(stem);
+    const idf = store.idf([energy, water, unknown]);
+    expect(idf.get(water)).toBeGreaterThan(idf.get(energy) ?? Infinity);
+    expect(idf.get(unknown)).toBeGreaterThan(idf.get(water) ?? Infinity);
   });
 
   it('refuses vectors from another embedder', () => {
