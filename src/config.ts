@@ -204,3 +204,12 @@ export function loadConfig(
   }
   return Object.freeze(out) as SobreConfig;
 }
+
+/** The README's configuration table, generated from SETTINGS (`npm run docs` writes it; a test checks it). */
+export function settingsMarkdown(): string {
+  const rows = (Object.entries(SETTINGS) as [string, SettingSpec][]).map(([key, s]) => {
+    const values = s.kind === 'enum' && s.values ? ` (${s.values.map((v) => `\`${v}\``).join(', ')})` : '';
+    return `| \`${s.env}\` | \`${flagName(key)}\` | ${s.default === '' ? '(empty)' : `\`${s.default}\``} | ${s.doc}${values} |`;
+  });
+  return ['| variable | flag | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,2 +1,1 @@
-/** The routes a question can take. `cache` is reserved for a future answer cache. */
-export type Route = 'direct' | 'cache' | 'generate' | 'passages' | 'abstain';
+export type { Route } from '../ledger/types';

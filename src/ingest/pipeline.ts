@@ -85,8 +85,10 @@ export async function ingestDocument(kb: KnowledgeBase, doc: LoadedDocument, set
 export function pruneMissing(kb: KnowledgeBase, seenSources: ReadonlySet<string>, filesRead: ReadonlySet<string>): number {
   let pruned = 0;
   for (const doc of kb.store.listDocuments()) {
+    // A JSONL document's source is `<file>#<id>`, and either part may contain '#'.
+    const readFile = doc.format === 'jsonl' ? [...filesRead].find((f) => doc.source.startsWith(`${f}#`)) : undefined;
     const hash = doc.source.lastIndexOf('#');
-    const file = doc.format === 'jsonl' && hash > 0 ? doc.source.slice(0, hash) : doc.source;
+    const file = doc.format !== 'jsonl' ? doc.source : readFile ?? (hash > 0 ? doc.source.slice(0, hash) : doc.source);
     const gone = !fs.existsSync(file) || (filesRead.has(file) && !seenSources.has(doc.source));
     if (!gone) continue;
     for (const id of kb.store.deleteDocument(doc.id)) kb.index.remove(id);

@@ -2,10 +2,13 @@
  * The ledger's contract with the ask pipeline (`AskOutcome` in, `LedgerRow` out) and the value
  * types shared by the estimate, the store and the report. The class itself is in `ledger.ts`.
  */
-import type { Route } from '../answer/types';
 import type { MethodSnapshot } from './method';
 
-export type { Route };
+/**
+ * The routes a question can take (`cache` is reserved for a future answer cache). Declared here,
+ * below the router, because the ledger records them; `answer/` re-exports it.
+ */
+export type Route = 'direct' | 'cache' | 'generate' | 'passages' | 'abstain';
 
 /** What the pipeline tells the ledger about one answered question. */
 export interface AskOutcome {

@@ -1,0 +1,70 @@
+/**
+ * `npm run ingest -- <files or folders...> [--prune]`: thin — parse, call the pipeline, print.
+ * Exit codes: 0 all went in, 1 some file failed (the rest went in), 2 bad arguments or settings.
+ */
+import { loadConfig, parseSettingFlags } from '../src/config';
+import { createEmbedder } from '../src/embed';
+import { errorMessage, isSobreError } from '../src/errors';
+import { ingestPaths, type IngestProgress } from '../src/ingest/pipeline';
+import { KnowledgeBase } from '../src/knowledge/knowledge-base';
+
+const USAGE = 'usage: npm run ingest -- <files or folders...> [--prune] [--data-dir DIR] [--chunk-size N] [--chunk-overlap N]';
+
+function progressPrinter(): (p: IngestProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastPlain = 0;
+  return (p) => {
+    const pct = p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+    const line = `${p.documents} documents, ${p.chunks} chunks, ${p.chunksPerSecond.toFixed(1)} chunks/s`;
+    if (tty) {
+      const width = 24;
+      const filled = Math.round(pct * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.filesDone}/${p.filesTotal} files, ${line}\x1b[K`);
+    } else if (Date.now() - lastPlain > 5000) {
+      lastPlain = Date.now();
+      process.stderr.write(`progress: ${p.filesDone}/${p.filesTotal} files, ${line}\n`);
+    }
+  };
+}
+
+async function main(): Promise<number> {
+  const { flags, rest } = parseSettingFlags(process.argv.slice(2));
+  const prune = rest.includes('--prune');
+  const unknown = rest.filter((a) => a.startsWith('--') && a !== '--prune');
+  const paths = rest.filter((a) => !a.startsWith('--'));
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (unknown.length > 0 || paths.length === 0) {
+    console.error(unknown.length > 0 ? `unknown option ${unknown[0]}\n${USAGE}` : USAGE);
+    return 2;
+  }
+  const config = loadConfig(process.env, flags);
+  const embedder = await createEmbedder(config);
+  const kb = KnowledgeBase.open(config, embedder);
+  try {
+    const r = kb.lastRepair;
+    if (r.added + r.removed > 0) console.error(`repaired the index after an interrupted run: ${r.added} vectors restored from the store, ${r.removed} removed`);
+    const s = await ingestPaths(kb, paths, config, { prune, onProgress: progressPrinter() });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    for (const f of s.failures) console.error(`failed: ${f.path}: ${f.reason}`);
+    const stats = kb.store.stats();
+    console.log(
+      `added ${s.added}, updated ${s.updated}, unchanged ${s.unchanged}, failed ${s.failed}, pruned ${s.pruned} ` +
+        `in ${s.seconds.toFixed(2)} s; ${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused, ${s.chunksPerSecond.toFixed(1)} chunks/s. ` +
+        `Store: ${stats.documents} documents, ${stats.chunks} chunks.`,
+    );
+    return s.failed > 0 ? 1 : 0;
+  } finally {
+    kb.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`ingest failed: ${errorMessage(e)}`);
+    process.exit(isSobreError(e) && e.code === 'bad_config' ? 2 : 1);
+  },
+);

@@ -1,0 +1,122 @@
+/**
+ * The answer router: from the retrieved passages, a direct answer (with its calibrated
+ * probability of being correct), a hand-off to the generator, or an abstention.
+ *
+ *   route(question, passages) → direct  { answer, sentence and short-answer offsets }
+ *                             | generate { reason }   (relevant passages, not confident)
+ *                             | abstain  { reason }   (the corpus does not cover it)
+ */
+import type { Passage } from '../retrieve/types';
+import { operatingPoint, type Calibration, type OperatingPoint } from './calibration';
+import { computeEvidence, FEATURE_NAMES, type Evidence, type Features, type SentenceCandidate, type TermStats } from './features';
+import { contributions, predict, type LogisticModel } from './logistic';
+
+export const MAX_ANSWER_CHARS = 300;
+
+export interface DirectAnswer {
+  answer: string;
+  passageIndex: number;
+  /** Offsets of the sentence in the passage's document. */
+  sentenceStart: number;
+  sentenceEnd: number;
+  shortAnswer: { text: string; start: number; end: number } | null;
+}
+
+export interface RouteExplanation {
+  features: Features;
+  contributions: Record<string, number>;
+  threshold: number;
+  abstainBelowCoverage: number;
+  /** The sentence the router judged, whichever route it took. */
+  candidateSentence: string | null;
+  questionType: Evidence['question'];
+}
+
+interface Common {
+  confidence: number | null;
+  explanation: RouteExplanation;
+}
+
+export type RouteDecision =
+  | ({ route: 'direct' } & DirectAnswer & Common)
+  | ({ route: 'generate'; reason: string } & Common)
+  | ({ route: 'abstain'; reason: string } & Common);
+
+export interface RouteContext {
+  stats: TermStats;
+  /** Cosine between the question and a candidate sentence (dense signal for the model). */
+  sentenceCosine: (c: SentenceCandidate, passage: Passage) => Promise<number>;
+}
+
+/** Cut a long sentence to at most MAX_ANSWER_CHARS around the short answer (or its start). */
+function clip(text: string, focus: number): { text: string; offset: number } {
+  if (text.length <= MAX_ANSWER_CHARS) return { text, offset: 0 };
+  const start = Math.max(0, Math.min(text.length - (MAX_ANSWER_CHARS - 2), focus - 100));
+  const slice = text.slice(start, start + MAX_ANSWER_CHARS - 2);
+  return { text: `${start > 0 ? '…' : ''}${slice}${start + slice.length < text.length ? '…' : ''}`, offset: start };
+}
+
+/** The router's features for a question; calibration computes them through this same function. */
+export async function gatherEvidence(question: string, passages: readonly Passage[], ctx: RouteContext, selector: LogisticModel | null): Promise<Evidence> {
+  const evidence = computeEvidence(question, passages, ctx.stats, selector);
+  if (evidence.best) evidence.features.sentence_cosine = await ctx.sentenceCosine(evidence.best, passages[evidence.best.passageIndex]);
+  return evidence;
+}
+
+/** Abstain and reasoning rules come before the model: such questions never go direct. */
+export function ruledOut(evidence: Evidence, passages: readonly Passage[], abstainBelowCoverage: number): 'abstain' | 'generate' | null {
+  if (passages.length === 0 || evidence.features.passage_coverage < abstainBelowCoverage) return 'abstain';
+  if (evidence.question.needsReasoning) return 'generate';
+  return null;
+}
+
+export class AnswerRouter {
+  readonly point: OperatingPoint;
+
+  constructor(
+    readonly calibration: Calibration,
+    targetPrecision: number,
+  ) {
+    this.point = operatingPoint(calibration.curve, targetPrecision);
+  }
+
+  async route(question: string, passages: readonly Passage[], ctx: RouteContext): Promise<RouteDecision> {
+    const evidence = await gatherEvidence(question, passages, ctx, this.calibration.selector);
+    const x = FEATURE_NAMES.map((n) => evidence.features[n]);
+    const probability = evidence.best ? predict(this.calibration.model, x) : 0;
+    const explanation: RouteExplanation = {
+      features: evidence.features,
+      contributions: contributions(this.calibration.model, x),
+      threshold: this.point.threshold,
+      abstainBelowCoverage: this.calibration.abstainBelowCoverage,
+      candidateSentence: evidence.best?.text ?? null,
+      questionType: evidence.question,
+    };
+    const common = { confidence: probability, explanation };
+    const rule = ruledOut(evidence, passages, this.calibration.abstainBelowCoverage);
+    if (rule === 'abstain') {
+      return { route: 'abstain', reason: 'The documents do not cover this question.', ...common };
+    }
+    if (rule === 'generate') {
+      return { route: 'generate', reason: `Needs reasoning across passages (${evidence.question.reason}).`, ...common };
+    }
+    const best = evidence.best;
+    if (!best || probability < this.point.threshold) {
+      return { route: 'generate', reason: 'No passage sentence answers the question with enough confidence.', ...common };
+    }
+    const passage = passages[best.passageIndex];
+    const clipped = clip(best.text, best.shortAnswer?.start ?? 0);
+    const sentenceStart = passage.start + best.start;
+    return {
+      route: 'direct',
+      answer: clipped.text,
+      passageIndex: best.passageIndex,
+      sentenceStart,
+      sentenceEnd: passage.start + best.end,
+      shortAnswer: best.shortAnswer
+        ? { text: best.shortAnswer.text, start: sentenceStart + best.shortAnswer.start, end: sentenceStart + best.shortAnswer.end }
+        : null,
+      ...common,
+    };
+  }
+}

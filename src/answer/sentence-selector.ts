@@ -1,0 +1,115 @@
+/**
+ * Which sentence of the top passages answers the question: a small logistic model over lexical
+ * features of each sentence (coverage of the question's words alone, with the passage title and
+ * with the previous sentence, phrase matches, answer-type evidence, position), fitted by
+ * `npm run calibrate` on sentences labelled by whether they contain a gold answer.
+ */
+import type { Passage } from '../retrieve/types';
+import { contentStems, stems } from '../text/tokens';
+import { predict, type LogisticModel } from './logistic';
+import type { QuestionType } from './question-type';
+import { splitSentences } from './sentences';
+import { extractShortAnswer, type Span } from './short-answer';
+
+export const SELECTOR_FEATURES = [
+  'coverage', 'coverage_with_title', 'coverage_with_previous', 'plain_coverage', 'bigram_match',
+  'typed_found', 'typed_missing', 'first_sentence', 'position_log', 'passage_rank', 'passage_score_ratio',
+  'chars_log', 'novel_words',
+] as const;
+export type SelectorFeatures = Record<(typeof SELECTOR_FEATURES)[number], number>;
+
+export interface SentenceCandidate {
+  passageIndex: number;
+  text: string;
+  /** Offsets in the passage (chunk) text. */
+  start: number;
+  end: number;
+  coverage: number;
+  plainCoverage: number;
+  shortAnswer: Span | null;
+  features: SelectorFeatures;
+  /** The selector's probability that this sentence holds the answer. */
+  selectionScore: number;
+}
+
+/** Sentences from this many top passages compete. */
+export const SENTENCE_PASSAGES = 3;
+
+export function coverageOf(present: ReadonlySet<string>, terms: readonly string[], idf: ReadonlyMap<string, number>): { weighted: number; plain: number } {
+  if (terms.length === 0) return { weighted: 0, plain: 0 };
+  let total = 0;
+  let found = 0;
+  let count = 0;
+  for (const t of terms) {
+    const w = idf.get(t) ?? 1;
+    total += w;
+    if (present.has(t)) {
+      found += w;
+      count++;
+    }
+  }
+  return { weighted: total > 0 ? found / total : 0, plain: count / terms.length };
+}
+
+function bigrams(ws: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < ws.length; i++) out.add(`${ws[i]} ${ws[i + 1]}`);
+  return out;
+}
+
+/** Used until a selector is fitted (and to collect its training data): coverage plus type evidence. */
+function heuristicScore(f: SelectorFeatures): number {
+  return f.coverage + 0.1 * f.typed_found - 0.1 * f.typed_missing - 0.03 * f.passage_rank;
+}
+
+/** Every candidate sentence of the top passages with its features, best first. */
+export function selectSentences(
+  question: string,
+  qtype: QuestionType,
+  passages: readonly Passage[],
+  idf: ReadonlyMap<string, number>,
+  selector: LogisticModel | null,
+): SentenceCandidate[] {
+  const terms = [...new Set(contentStems(question))];
+  const questionWords = stems(question);
+  const questionSet = new Set(questionWords);
+  const questionBigrams = bigrams(questionWords);
+  const topScore = Math.max(1e-9, passages[0]?.score ?? 1);
+  const out: SentenceCandidate[] = [];
+  passages.slice(0, SENTENCE_PASSAGES).forEach((p, passageIndex) => {
+    const titleWords = stems(p.title);
+    let previous: string[] = [];
+    splitSentences(p.text).forEach((s, position) => {
+      const sentenceWords = stems(s.text);
+      // A question (an FAQ entry, a heading) restates the asker's words but answers nothing.
+      if (sentenceWords.length < 3 || /[?？]\s*$/.test(s.text)) {
+        previous = sentenceWords;
+        return;
+      }
+      const present = new Set(sentenceWords);
+      const cov = coverageOf(present, terms, idf);
+      const shortAnswer = extractShortAnswer(s.text, question, qtype.answerType);
+      const sentenceBigrams = bigrams(sentenceWords);
+      const typed = qtype.answerType !== 'other';
+      const features: SelectorFeatures = {
+        coverage: cov.weighted,
+        coverage_with_title: coverageOf(new Set([...sentenceWords, ...titleWords]), terms, idf).weighted,
+        coverage_with_previous: coverageOf(new Set([...sentenceWords, ...previous]), terms, idf).weighted,
+        plain_coverage: cov.plain,
+        bigram_match: questionBigrams.size ? [...questionBigrams].filter((b) => sentenceBigrams.has(b)).length / questionBigrams.size : 0,
+        typed_found: typed && shortAnswer ? 1 : 0,
+        typed_missing: typed && !shortAnswer ? 1 : 0,
+        first_sentence: position === 0 ? 1 : 0,
+        position_log: Math.log(1 + position),
+        passage_rank: passageIndex,
+        passage_score_ratio: p.score / topScore,
+        chars_log: Math.log(1 + s.text.length),
+        novel_words: sentenceWords.filter((w) => !questionSet.has(w)).length / sentenceWords.length,
+      };
+      const selectionScore = selector ? predict(selector, SELECTOR_FEATURES.map((n) => features[n])) : heuristicScore(features);
+      out.push({ passageIndex, text: s.text, start: s.start, end: s.end, coverage: cov.weighted, plainCoverage: cov.plain, shortAnswer, features, selectionScore });
+      previous = sentenceWords;
+    });
+  });
+  return out.sort((a, b) => b.selectionScore - a.selectionScore);
+}

@@ -1,0 +1,149 @@
+/**
+ * What calibration and evaluation both need per question: the retrieval candidates with both
+ * signals, retrieval metrics for a fusion, and the router's features with a correctness label.
+ */
+import { routeContext } from '../answer/ask';
+import { normalizeAnswer, type Features } from '../answer/features';
+import type { LogisticModel } from '../answer/logistic';
+import { classifyQuestion } from '../answer/question-type';
+import { gatherEvidence, ruledOut } from '../answer/router';
+import { SELECTOR_FEATURES, selectSentences } from '../answer/sentence-selector';
+import { contentStems } from '../text/tokens';
+import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import { fuse, type FusionWeights, type HybridRetriever, type ScoredCandidate } from '../retrieve/hybrid-retriever';
+import { isValidationGroup, passageId, questionGroup, type Dataset, type DatasetQuestion } from './dataset';
+
+export interface QuestionRun {
+  q: DatasetQuestion;
+  validation: boolean;
+  queryVector: Float32Array;
+  scored: ScoredCandidate[];
+  /** Chunk id → passage id in the dataset. */
+  passageOf: Map<number, string>;
+}
+
+export interface RetrievalMetrics {
+  recallAt1: number;
+  recallAt5: number;
+  mrr: number;
+  questions: number;
+}
+
+/** Correct when the answer contains a gold answer after SQuAD normalisation. */
+export function isCorrect(answer: string, golds: readonly string[]): boolean {
+  const a = ` ${normalizeAnswer(answer)} `;
+  return golds.some((g) => {
+    const n = normalizeAnswer(g);
+    return n.length > 0 && a.includes(` ${n} `);
+  });
+}
+
+export async function retrieveAll(
+  kb: KnowledgeBase,
+  retriever: HybridRetriever,
+  dataset: Dataset,
+  questions: readonly DatasetQuestion[],
+  candidateK: number,
+  onProgress?: (done: number) => void,
+): Promise<QuestionRun[]> {
+  const runs: QuestionRun[] = [];
+  const batch = 32;
+  for (let i = 0; i < questions.length; i += batch) {
+    const slice = questions.slice(i, i + batch);
+    const vectors = await kb.embedder.embed(slice.map((q) => q.question), 'query');
+    slice.forEach((q, j) => {
+      const scored = retriever.score(q.question, vectors[j], candidateK);
+      const chunks = kb.store.chunksWithSource(scored.map((s) => s.chunkId));
+      runs.push({
+        q,
+        validation: isValidationGroup(questionGroup(dataset, q)),
+        queryVector: vectors[j],
+        scored,
+        passageOf: new Map(chunks.map((c) => [c.chunkId, passageId(c.source)])),
+      });
+    });
+    onProgress?.(Math.min(questions.length, i + batch));
+  }
+  return runs;
+}
+
+export function goldRank(run: QuestionRun, weights: FusionWeights): number | null {
+  const gold = new Set(run.q.gold_doc_ids);
+  const ranked = fuse(run.scored, weights);
+  const i = ranked.findIndex((r) => gold.has(run.passageOf.get(r.s.chunkId) ?? ''));
+  return i < 0 ? null : i + 1;
+}
+
+export function retrievalMetrics(runs: readonly QuestionRun[], weights: FusionWeights): RetrievalMetrics {
+  const withGold = runs.filter((r) => r.q.answerable && r.q.gold_doc_ids.length > 0);
+  let r1 = 0;
+  let r5 = 0;
+  let rr = 0;
+  for (const run of withGold) {
+    const rank = goldRank(run, weights);
+    if (rank === null) continue;
+    if (rank === 1) r1++;
+    if (rank <= 5) r5++;
+    rr += 1 / rank;
+  }
+  const n = Math.max(1, withGold.length);
+  return { recallAt1: r1 / n, recallAt5: r5 / n, mrr: rr / n, questions: withGold.length };
+}
+
+export interface RouterExample {
+  run: QuestionRun;
+  features: Features;
+  /** Whether the best sentence contains a gold answer (and the question is answerable). */
+  correct: boolean;
+  /** Rule that keeps it from a direct answer regardless of the model. */
+  ruled: 'abstain' | 'generate' | null;
+  goldAtTop: boolean;
+  best: string | null;
+}
+
+/** Every candidate sentence of every question, labelled by whether it contains a gold answer. */
+export function sentenceExamples(
+  kb: KnowledgeBase,
+  retriever: HybridRetriever,
+  runs: readonly QuestionRun[],
+  weights: FusionWeights,
+  topK: number,
+): { x: number[]; y: number }[] {
+  const out: { x: number[]; y: number }[] = [];
+  for (const run of runs) {
+    if (!run.q.answerable) continue;
+    const passages = retriever.rank(run.scored, weights, topK);
+    const qtype = classifyQuestion(run.q.question);
+    const idf = kb.store.idf([...new Set(contentStems(run.q.question))]);
+    for (const c of selectSentences(run.q.question, qtype, passages, idf, null)) {
+      out.push({ x: SELECTOR_FEATURES.map((n) => c.features[n]), y: isCorrect(c.text, run.q.answers) ? 1 : 0 });
+    }
+  }
+  return out;
+}
+
+export async function routerExamples(
+  kb: KnowledgeBase,
+  retriever: HybridRetriever,
+  runs: readonly QuestionRun[],
+  weights: FusionWeights,
+  topK: number,
+  abstainBelowCoverage: number,
+  selector: LogisticModel | null,
+): Promise<RouterExample[]> {
+  const out: RouterExample[] = [];
+  for (const run of runs) {
+    const passages = retriever.rank(run.scored, weights, topK);
+    const evidence = await gatherEvidence(run.q.question, passages, routeContext(kb, run.queryVector), selector);
+    const correct = run.q.answerable && evidence.best !== null && isCorrect(evidence.best.text, run.q.answers);
+    out.push({
+      run,
+      features: evidence.features,
+      correct,
+      ruled: ruledOut(evidence, passages, abstainBelowCoverage),
+      goldAtTop: goldRank(run, weights) === 1,
+      best: evidence.best?.text ?? null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { settingsMarkdown } from '../src/config';
+
+const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+describe('README', () => {
+  it('carries the configuration table generated from the settings (npm run docs)', () => {
+    expect(readme).toContain(settingsMarkdown());
+  });
+
+  it('documents every npm script a user runs', () => {
+    for (const script of ['start', 'test', 'ingest', 'calibrate', 'eval', 'report', 'bench', 'bench:load']) {
+      expect(pkg.scripts[script]).toBeDefined();
+      expect(readme).toContain(script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`);
+    }
+  });
+
+  it('names every HTTP route', () => {
+    for (const route of ['POST /v1/ask', 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/documents', 'DELETE /v1/documents/:id', 'GET /v1/report', 'GET /report']) {
+      const [, p] = route.split(' ');
+      expect(readme).toContain(p);
+    }
+  });
+});
