@@ -54,7 +54,28 @@ export function pageText(items: readonly PdfTextItem[]): string {
   return lines.join('\n');
 }
 
+/**
+ * Undo the PDF's line wrapping: a line that fills most of the page's width continues on the next
+ * line (a hyphen at its end joins the word), so a quoted sentence is not cut at a printed line
+ * end. Short lines (headings, a paragraph's last line, list items) keep their break.
+ */
+export function reflow(text: string): string {
+  const lines = text.split('\n');
+  const longest = Math.max(0, ...lines.map((l) => l.trimEnd().length));
+  let out = '';
+  lines.forEach((line, i) => {
+    out += line;
+    if (i === lines.length - 1) return;
+    const next = lines[i + 1];
+    const wrapped = line.trim() !== '' && next.trim() !== '' && line.trimEnd().length >= 0.6 * longest;
+    if (!wrapped) out += '\n';
+    else if (/\p{L}-$/u.test(line.trimEnd()) && /^\p{Ll}/u.test(next.trimStart())) out = out.trimEnd().slice(0, -1);
+    else out += ' ';
+  });
+  return out;
+}
+
 /** Pages joined with a blank line, so a page break is a paragraph break. */
 export function pdfText(pages: readonly (readonly PdfTextItem[])[]): string {
-  return pages.map(pageText).join('\n\n');
+  return pages.map((p) => reflow(pageText(p))).join('\n\n');
 }

@@ -42,7 +42,8 @@ describe('loadFile: PDF (real pdf.js in a worker thread)', () => {
   it('uses the file name when the PDF has no title, and does not glue separately drawn words', async () => {
     const file = tmp.write('words.pdf', makePdf(['Each word drawn alone', 'second line here'], { splitWords: true }));
     const r = await loadFile(file, opts);
-    expect(r.documents[0]).toMatchObject({ title: 'words.pdf', text: 'Each word drawn alone\nsecond line here' });
+    // The first printed line is as long as the page's longest: a wrapped line, joined to the next.
+    expect(r.documents[0]).toMatchObject({ title: 'words.pdf', text: 'Each word drawn alone second line here' });
   });
 
   it('reports a PDF with no text', async () => {
@@ -118,5 +119,22 @@ describe('pageText layout', () => {
   it('turns a large vertical gap into a paragraph break, pages into blank lines', () => {
     expect(pageText([item('Para one.', 0, 700, 40), item('Para two.', 0, 640, 40)])).toBe('Para one.\n\nPara two.');
     expect(pdfText([[item('p1', 0, 1, 5)], [item('p2', 0, 1, 5)]])).toBe('p1\n\np2');
+  });
+});
+
+describe('reflow', () => {
+  it('joins wrapped lines and hyphenated words, keeps short lines and paragraph breaks', () => {
+    const { reflow } = jest.requireActual('../../src/ingest/pdf-text') as typeof import('../../src/ingest/pdf-text');
+    const page = [
+      'Key figures',
+      'Training LLaMA 2 70B emitted about 291.42 tCO2eq according to',
+      'Meta, for about 1.72 million GPU hours on NVIDIA A100 accel-',
+      'erators in total.',
+      '',
+      'A short line',
+    ].join('\n');
+    expect(reflow(page)).toBe(
+      'Key figures\nTraining LLaMA 2 70B emitted about 291.42 tCO2eq according to Meta, for about 1.72 million GPU hours on NVIDIA A100 accelerators in total.\n\nA short line',
+    );
   });
 });
