@@ -7,16 +7,16 @@
  *                             | abstain  { reason }   (the corpus does not cover it)
  */
 import type { Passage } from '../retrieve/types';
+import { MAX_ANSWER_CHARS } from './sentence-selector';
 import { operatingPoint, type Calibration, type OperatingPoint } from './calibration';
 import { computeEvidence, FEATURE_NAMES, type Evidence, type Features, type SentenceCandidate, type TermStats } from './features';
 import { contributions, predict, type LogisticModel } from './logistic';
 
-export const MAX_ANSWER_CHARS = 300;
 
 export interface DirectAnswer {
   answer: string;
   passageIndex: number;
-  /** Offsets of the sentence in the passage's document. */
+  /** Offsets of the answer's sentence (or two) in the passage's document. */
   sentenceStart: number;
   sentenceEnd: number;
   shortAnswer: { text: string; start: number; end: number } | null;
@@ -105,14 +105,14 @@ export class AnswerRouter {
       return { route: 'generate', reason: 'No passage sentence answers the question with enough confidence.', ...common };
     }
     const passage = passages[best.passageIndex];
-    const clipped = clip(best.text, best.shortAnswer?.start ?? 0);
+    const clipped = clip(passage.text.slice(best.start, best.answerEnd), best.shortAnswer?.start ?? 0);
     const sentenceStart = passage.start + best.start;
     return {
       route: 'direct',
       answer: clipped.text,
       passageIndex: best.passageIndex,
       sentenceStart,
-      sentenceEnd: passage.start + best.end,
+      sentenceEnd: passage.start + best.answerEnd,
       shortAnswer: best.shortAnswer
         ? { text: best.shortAnswer.text, start: sentenceStart + best.shortAnswer.start, end: sentenceStart + best.shortAnswer.end }
         : null,

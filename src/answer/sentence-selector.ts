@@ -24,6 +24,12 @@ export interface SentenceCandidate {
   /** Offsets in the passage (chunk) text. */
   start: number;
   end: number;
+  /**
+   * The direct answer's extent in the passage: the sentence and, when both fit in
+   * MAX_ANSWER_CHARS, the sentence after it (answers often sit right after the sentence that
+   * names the question's subject).
+   */
+  answerEnd: number;
   coverage: number;
   plainCoverage: number;
   shortAnswer: Span | null;
@@ -31,6 +37,8 @@ export interface SentenceCandidate {
   /** The selector's probability that this sentence holds the answer. */
   selectionScore: number;
 }
+
+export const MAX_ANSWER_CHARS = 300;
 
 /** Sentences from this many top passages compete. */
 export const SENTENCE_PASSAGES = 3;
@@ -79,7 +87,8 @@ export function selectSentences(
   passages.slice(0, SENTENCE_PASSAGES).forEach((p, passageIndex) => {
     const titleWords = stems(p.title);
     let previous: string[] = [];
-    splitSentences(p.text).forEach((s, position) => {
+    const sentences = splitSentences(p.text);
+    sentences.forEach((s, position) => {
       const sentenceWords = stems(s.text);
       // A question (an FAQ entry, a heading) restates the asker's words but answers nothing.
       if (sentenceWords.length < 3 || /[?？]\s*$/.test(s.text)) {
@@ -88,7 +97,10 @@ export function selectSentences(
       }
       const present = new Set(sentenceWords);
       const cov = coverageOf(present, terms, idf);
-      const shortAnswer = extractShortAnswer(s.text, question, qtype.answerType);
+      const next = sentences[position + 1];
+      const answerEnd = next && next.end - s.start <= MAX_ANSWER_CHARS && !/[?？]\s*$/.test(next.text) ? next.end : s.end;
+      // The short answer may sit in the following sentence of the answer.
+      const shortAnswer = extractShortAnswer(p.text.slice(s.start, answerEnd), question, qtype.answerType);
       const sentenceBigrams = bigrams(sentenceWords);
       const typed = qtype.answerType !== 'other';
       const features: SelectorFeatures = {
@@ -107,7 +119,7 @@ export function selectSentences(
         novel_words: sentenceWords.filter((w) => !questionSet.has(w)).length / sentenceWords.length,
       };
       const selectionScore = selector ? predict(selector, SELECTOR_FEATURES.map((n) => features[n])) : heuristicScore(features);
-      out.push({ passageIndex, text: s.text, start: s.start, end: s.end, coverage: cov.weighted, plainCoverage: cov.plain, shortAnswer, features, selectionScore });
+      out.push({ passageIndex, text: s.text, start: s.start, end: s.end, answerEnd, coverage: cov.weighted, plainCoverage: cov.plain, shortAnswer, features, selectionScore });
       previous = sentenceWords;
     });
   });

@@ -135,7 +135,9 @@ export async function routerExamples(
   for (const run of runs) {
     const passages = retriever.rank(run.scored, weights, topK);
     const evidence = await gatherEvidence(run.q.question, passages, routeContext(kb, run.queryVector), selector);
-    const correct = run.q.answerable && evidence.best !== null && isCorrect(evidence.best.text, run.q.answers);
+    const best = evidence.best;
+    const answer = best ? passages[best.passageIndex].text.slice(best.start, best.answerEnd) : '';
+    const correct = run.q.answerable && best !== null && isCorrect(answer, run.q.answers);
     out.push({
       run,
       features: evidence.features,

@@ -63,3 +63,14 @@ describe('short answers', () => {
     expect(extractShortAnswer('No number here.', 'How many?', 'number')).toBeNull();
   });
 });
+
+describe('splitSentences and abbreviations', () => {
+  it('does not end a sentence after St., Dr. or an initial', () => {
+    const text = 'The St. Albans Raid was the northernmost land action. It was led by J. K. Smith and Dr. Brown. Done.';
+    expect(splitSentences(text).map((s) => s.text)).toEqual([
+      'The St. Albans Raid was the northernmost land action.',
+      'It was led by J. K. Smith and Dr. Brown.',
+      'Done.',
+    ]);
+  });
+});
