@@ -10,12 +10,12 @@
  * (the service) has one realm and no such issue.
  */
 import vm from 'node:vm';
-import { isSobreError, SobreError } from '../../src/errors';
 import { createGenerator } from '../../src/generate';
 import { LocalGenerator } from '../../src/generate/local';
 import { buildPrompt } from '../../src/generate/prompt';
 import { createTextGenerationLoader, type TransformersModule } from '../../src/generate/transformers-loader';
 import type { GenerateEvent, GeneratorPassage } from '../../src/generate/types';
+import { caught } from './caught';
 import { writeTinyChatModel, type TinyChatModel } from './tiny-chat-model';
 
 const mainRealmLoader = createTextGenerationLoader(async () => {
@@ -29,16 +29,6 @@ const passages: GeneratorPassage[] = [
   { id: 7, title: 'Italy', text: 'Rome is the capital of Italy.' },
 ];
 const question = 'What is the capital of France?';
-
-async function caught(p: Promise<unknown>): Promise<SobreError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSobreError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a SobreError');
-}
 
 describe('LocalGenerator on a real (tiny) transformers.js model', () => {
   let answering: TinyChatModel;

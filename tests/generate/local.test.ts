@@ -5,11 +5,11 @@
  * tiny self-built model; this file covers what a real model cannot easily show: loader options and errors,
  * pipeline failures, serialisation of calls, a consumer that stops reading, sampling options.
  */
-import { isSobreError, SobreError } from '../../src/errors';
 import { createGenerator } from '../../src/generate';
 import { LocalGenerator } from '../../src/generate/local';
 import type { ChatTokenizer, LoadedTextGeneration, TextGenerationCall, TextGenerationLoader, TextGenerationLoaderOptions, TextGenerationPipeline } from '../../src/generate/transformers-loader';
 import type { GeneratorPassage } from '../../src/generate/types';
+import { caught } from './caught';
 
 interface FakeScript {
   words: string[];
@@ -93,16 +93,6 @@ const passages: GeneratorPassage[] = [
   { id: 3, title: 'A', text: 'alpha beta gamma '.repeat(20) },
   { id: 9, title: 'B', text: 'delta epsilon '.repeat(30) },
 ];
-
-async function caught(p: Promise<unknown>): Promise<SobreError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSobreError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a SobreError');
-}
 
 describe('LocalGenerator through its loader seam', () => {
   test('passes model, dtype (q8 by default), cache and offline flag to the loader', async () => {

@@ -3,12 +3,12 @@
  * OpenAI-compatible server (tests/helpers/fake-openai-server.ts) that stands in for Ollama / llama.cpp /
  * vLLM / a hosted API, none of which can run here.
  */
-import { isSobreError, SobreError } from '../../src/errors';
 import { createGenerator } from '../../src/generate';
 import { CircuitBreaker } from '../../src/generate/circuit';
 import { OpenAICompatibleGenerator, type OpenAIGeneratorOptions } from '../../src/generate/openai';
 import type { GenerateEvent, GenerateResult, GeneratorPassage } from '../../src/generate/types';
 import { reply, startFakeOpenAIServer, type FakeOpenAIServer } from '../helpers/fake-openai-server';
+import { caught } from './caught';
 
 const passages: GeneratorPassage[] = [
   { id: 101, title: 'Capitals', text: 'Paris is the capital of France.' },
@@ -35,16 +35,6 @@ function make(opts: Partial<OpenAIGeneratorOptions> = {}): OpenAICompatibleGener
     backoff: { baseMs: 1, maxMs: 5, maxRetryAfterMs: 1000, random: () => 0 },
     ...opts,
   });
-}
-
-async function caught(p: Promise<unknown>): Promise<SobreError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSobreError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a SobreError');
 }
 
 async function collect(it: AsyncIterable<GenerateEvent>, seen: string[] = []): Promise<GenerateResult> {

@@ -12,110 +12,45 @@
  *   token ("assistant", from the template's generation prompt) spells `answer` token by token, then
  *   `<|im_end|>` (the EOS), or, with `loop`, cycles through `answer` forever.
  *
- * The ModelProto is encoded with a small protobuf writer (no `onnx` Python package here); field numbers
- * follow onnx/onnx.proto.
+ * The ModelProto is encoded with the protobuf writer and graph helpers of tests/helpers/tiny-onnx.ts (no `onnx`
+ * Python package here); field numbers follow onnx/onnx.proto.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DataType, GraphProto, ModelProto, node, OperatorSetIdProto, ProtoWriter, tensor, valueInfo } from '../helpers/tiny-onnx';
 
-class Proto {
-  private readonly parts: Buffer[] = [];
-
-  private varint(value: number | bigint): void {
-    let v = BigInt.asUintN(64, BigInt(value));
-    const bytes: number[] = [];
-    do {
-      let byte = Number(v & 0x7fn);
-      v >>= 7n;
-      if (v !== 0n) byte |= 0x80;
-      bytes.push(byte);
-    } while (v !== 0n);
-    this.parts.push(Buffer.from(bytes));
-  }
-
-  int(field: number, value: number | bigint): this {
-    this.varint((field << 3) | 0);
-    this.varint(value);
-    return this;
-  }
-
-  bytes(field: number, value: Uint8Array): this {
-    this.varint((field << 3) | 2);
-    this.varint(value.length);
-    this.parts.push(Buffer.from(value));
-    return this;
-  }
-
-  str(field: number, value: string): this {
-    return this.bytes(field, Buffer.from(value, 'utf8'));
-  }
-
-  msg(field: number, build: (p: Proto) => void): this {
-    const inner = new Proto();
-    build(inner);
-    return this.bytes(field, inner.finish());
-  }
-
-  finish(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
-
-const FLOAT = 1;
-const INT64 = 7;
-type Dim = number | string;
-
-// TensorProto: dims=1, data_type=2, name=8, raw_data=9
-function tensor(p: Proto, name: string, type: number, dims: number[], raw: Uint8Array): void {
-  for (const d of dims) p.int(1, d);
-  p.int(2, type).str(8, name).bytes(9, raw);
-}
-
-// ValueInfoProto: name=1, type=2 → TypeProto.tensor_type=1 → elem_type=1, shape=2 → dim=1 → dim_value=1 | dim_param=2
-function valueInfo(p: Proto, name: string, type: number, dims: Dim[]): void {
-  p.str(1, name).msg(2, (t) =>
-    t.msg(1, (tt) =>
-      tt.int(1, type).msg(2, (shape) => {
-        for (const d of dims) shape.msg(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.str(2, d)));
-      }),
-    ),
-  );
-}
-
-// NodeProto: input=1, output=2, name=3, op_type=4, attribute=5 → AttributeProto name=1, i=3, type=20 (INT=2)
-function node(p: Proto, op: string, inputs: string[], outputs: string[], name: string, intAttrs: Record<string, number> = {}): void {
-  for (const i of inputs) p.str(1, i);
-  for (const o of outputs) p.str(2, o);
-  p.str(3, name).str(4, op);
-  for (const [k, v] of Object.entries(intAttrs)) p.msg(5, (a) => a.str(1, k).int(3, v).int(20, 2));
-}
+const { FLOAT, INT64 } = DataType;
 
 function encodeBigramDecoder(vocabSize: number, next: Map<number, number>, headDim: number): Buffer {
   const W = new Float32Array(vocabSize * vocabSize);
   for (const [from, to] of next) W[from * vocabSize + to] = 10;
   const E = Float32Array.from({ length: vocabSize * headDim }, (_, i) => ((i * 7919) % 97) / 97);
   const raw = (a: Float32Array | BigInt64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const graph = (g: Proto) => {
-    g.msg(1, (n) => node(n, 'Gather', ['lm_table', 'input_ids'], ['logits'], 'lm_head', { axis: 0 }));
-    g.msg(1, (n) => node(n, 'Gather', ['kv_table', 'input_ids'], ['kv_new3'], 'kv_lookup', { axis: 0 }));
-    g.msg(1, (n) => node(n, 'Unsqueeze', ['kv_new3', 'head_axis'], ['kv_new'], 'kv_heads'));
-    g.msg(1, (n) => node(n, 'Concat', ['past_key_values.0.key', 'kv_new'], ['present.0.key'], 'cat_key', { axis: 2 }));
-    g.msg(1, (n) => node(n, 'Concat', ['past_key_values.0.value', 'kv_new'], ['present.0.value'], 'cat_value', { axis: 2 }));
-    g.str(2, 'tiny_bigram_decoder');
-    g.msg(5, (t) => tensor(t, 'lm_table', FLOAT, [vocabSize, vocabSize], raw(W)));
-    g.msg(5, (t) => tensor(t, 'kv_table', FLOAT, [vocabSize, headDim], raw(E)));
-    g.msg(5, (t) => tensor(t, 'head_axis', INT64, [1], raw(BigInt64Array.from([1n]))));
-    g.msg(11, (v) => valueInfo(v, 'input_ids', INT64, ['batch', 'sequence']));
-    g.msg(11, (v) => valueInfo(v, 'attention_mask', INT64, ['batch', 'total_sequence']));
-    g.msg(11, (v) => valueInfo(v, 'past_key_values.0.key', FLOAT, ['batch', 1, 'past_sequence', headDim]));
-    g.msg(11, (v) => valueInfo(v, 'past_key_values.0.value', FLOAT, ['batch', 1, 'past_sequence', headDim]));
-    g.msg(12, (v) => valueInfo(v, 'logits', FLOAT, ['batch', 'sequence', vocabSize]));
-    g.msg(12, (v) => valueInfo(v, 'present.0.key', FLOAT, ['batch', 1, 'total_sequence', headDim]));
-    g.msg(12, (v) => valueInfo(v, 'present.0.value', FLOAT, ['batch', 1, 'total_sequence', headDim]));
+  const graph = (g: ProtoWriter) => {
+    g.message(GraphProto.node, (n) => node(n, 'Gather', ['lm_table', 'input_ids'], ['logits'], 'lm_head', { axis: 0 }));
+    g.message(GraphProto.node, (n) => node(n, 'Gather', ['kv_table', 'input_ids'], ['kv_new3'], 'kv_lookup', { axis: 0 }));
+    g.message(GraphProto.node, (n) => node(n, 'Unsqueeze', ['kv_new3', 'head_axis'], ['kv_new'], 'kv_heads'));
+    g.message(GraphProto.node, (n) => node(n, 'Concat', ['past_key_values.0.key', 'kv_new'], ['present.0.key'], 'cat_key', { axis: 2 }));
+    g.message(GraphProto.node, (n) => node(n, 'Concat', ['past_key_values.0.value', 'kv_new'], ['present.0.value'], 'cat_value', { axis: 2 }));
+    g.string(GraphProto.name, 'tiny_bigram_decoder');
+    g.message(GraphProto.initializer, (t) => tensor(t, 'lm_table', FLOAT, [vocabSize, vocabSize], raw(W)));
+    g.message(GraphProto.initializer, (t) => tensor(t, 'kv_table', FLOAT, [vocabSize, headDim], raw(E)));
+    g.message(GraphProto.initializer, (t) => tensor(t, 'head_axis', INT64, [1], raw(BigInt64Array.from([1n]))));
+    g.message(GraphProto.input, (v) => valueInfo(v, 'input_ids', INT64, ['batch', 'sequence']));
+    g.message(GraphProto.input, (v) => valueInfo(v, 'attention_mask', INT64, ['batch', 'total_sequence']));
+    g.message(GraphProto.input, (v) => valueInfo(v, 'past_key_values.0.key', FLOAT, ['batch', 1, 'past_sequence', headDim]));
+    g.message(GraphProto.input, (v) => valueInfo(v, 'past_key_values.0.value', FLOAT, ['batch', 1, 'past_sequence', headDim]));
+    g.message(GraphProto.output, (v) => valueInfo(v, 'logits', FLOAT, ['batch', 'sequence', vocabSize]));
+    g.message(GraphProto.output, (v) => valueInfo(v, 'present.0.key', FLOAT, ['batch', 1, 'total_sequence', headDim]));
+    g.message(GraphProto.output, (v) => valueInfo(v, 'present.0.value', FLOAT, ['batch', 1, 'total_sequence', headDim]));
   };
-  // ModelProto: ir_version=1, producer_name=2, graph=7, opset_import=8 (domain=1, version=2)
-  return new Proto().int(1, 8).str(2, 'sobre-tests').msg(7, graph).msg(8, (o) => o.str(1, '').int(2, 14)).finish();
+  return new ProtoWriter()
+    .int(ModelProto.irVersion, 8)
+    .string(ModelProto.producerName, 'sobre-tests')
+    .message(ModelProto.graph, graph)
+    .message(ModelProto.opsetImport, (o) => o.string(OperatorSetIdProto.domain, '').int(OperatorSetIdProto.version, 14))
+    .finish();
 }
 
 export const SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] as const;

@@ -6,16 +6,18 @@
  *
  * No `onnx` Python package is needed: the ModelProto is encoded here with a small protobuf writer.
  * Field numbers follow onnx/onnx.proto (checked against the decoder generated from it that ships in
- * onnxruntime-web, lib/onnxjs/ort-schema/protobuf/onnx.js).
+ * onnxruntime-web, lib/onnxjs/ort-schema/protobuf/onnx.js). The writer and the graph helpers are exported
+ * for the other hand-built model (tests/generate/tiny-chat-model.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRandom } from '../../src/answer/calibration';
 
 // ---------------------------------------------------------------------------------------------
 // Protobuf wire format: varint (type 0), 32-bit (type 5) and length-delimited (type 2) fields.
 
-class ProtoWriter {
+export class ProtoWriter {
   private readonly parts: Buffer[] = [];
 
   private varint(value: number | bigint): void {
@@ -65,9 +67,9 @@ class ProtoWriter {
 }
 
 // onnx.proto field numbers.
-const ModelProto = { irVersion: 1, producerName: 2, producerVersion: 3, graph: 7, opsetImport: 8 } as const;
-const OperatorSetIdProto = { domain: 1, version: 2 } as const;
-const GraphProto = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
+export const ModelProto = { irVersion: 1, producerName: 2, producerVersion: 3, graph: 7, opsetImport: 8 } as const;
+export const OperatorSetIdProto = { domain: 1, version: 2 } as const;
+export const GraphProto = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
 const NodeProto = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 } as const;
 const AttributeProto = { name: 1, i: 3, type: 20 } as const;
 const AttributeType = { INT: 2 } as const;
@@ -79,9 +81,10 @@ const TensorShapeProto = { dim: 1 } as const;
 const Dimension = { dimValue: 1, dimParam: 2 } as const;
 export const DataType = { FLOAT: 1, INT64: 7 } as const;
 
-type Dim = number | string;
+export type Dim = number | string;
 
-function valueInfo(w: ProtoWriter, name: string, elemType: number, dims: readonly Dim[]): void {
+/** ValueInfoProto of a tensor: a name, an element type and a shape of fixed (number) or named (string) dims. */
+export function valueInfo(w: ProtoWriter, name: string, elemType: number, dims: readonly Dim[]): void {
   w.string(ValueInfoProto.name, name);
   w.message(ValueInfoProto.type, (t) =>
     t.message(TypeProto.tensorType, (tt) => {
@@ -96,6 +99,36 @@ function valueInfo(w: ProtoWriter, name: string, elemType: number, dims: readonl
       });
     }),
   );
+}
+
+/** NodeProto: `op_type(inputs) -> outputs`, with INT attributes in the order given. */
+export function node(
+  w: ProtoWriter,
+  opType: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  name: string,
+  intAttrs: Record<string, number> = {},
+): void {
+  for (const i of inputs) w.string(NodeProto.input, i);
+  for (const o of outputs) w.string(NodeProto.output, o);
+  w.string(NodeProto.name, name);
+  w.string(NodeProto.opType, opType);
+  for (const [key, value] of Object.entries(intAttrs)) {
+    w.message(NodeProto.attribute, (a) => {
+      a.string(AttributeProto.name, key);
+      a.int(AttributeProto.i, value);
+      a.int(AttributeProto.type, AttributeType.INT);
+    });
+  }
+}
+
+/** TensorProto (an initializer) holding `raw` as little-endian raw_data. */
+export function tensor(w: ProtoWriter, name: string, dataType: number, dims: readonly number[], raw: Uint8Array): void {
+  for (const d of dims) w.int(TensorProto.dims, d);
+  w.int(TensorProto.dataType, dataType);
+  w.string(TensorProto.name, name);
+  w.bytes(TensorProto.rawData, raw);
 }
 
 function float32LE(values: Float32Array): Buffer {
@@ -129,26 +162,9 @@ export function encodeGatherModel(spec: GatherModelSpec): Buffer {
     o.int(OperatorSetIdProto.version, spec.opset ?? 17);
   });
   model.message(ModelProto.graph, (g) => {
-    g.message(GraphProto.node, (n) => {
-      n.string(NodeProto.input, 'embeddings');
-      n.string(NodeProto.input, 'input_ids');
-      n.string(NodeProto.output, 'last_hidden_state');
-      n.string(NodeProto.name, 'lookup');
-      n.string(NodeProto.opType, 'Gather');
-      n.message(NodeProto.attribute, (a) => {
-        a.string(AttributeProto.name, 'axis');
-        a.int(AttributeProto.i, 0);
-        a.int(AttributeProto.type, AttributeType.INT);
-      });
-    });
+    g.message(GraphProto.node, (n) => node(n, 'Gather', ['embeddings', 'input_ids'], ['last_hidden_state'], 'lookup', { axis: 0 }));
     g.string(GraphProto.name, 'tiny_embedding_lookup');
-    g.message(GraphProto.initializer, (t) => {
-      t.int(TensorProto.dims, vocabSize);
-      t.int(TensorProto.dims, hidden);
-      t.int(TensorProto.dataType, DataType.FLOAT);
-      t.string(TensorProto.name, 'embeddings');
-      t.bytes(TensorProto.rawData, float32LE(embeddings));
-    });
+    g.message(GraphProto.initializer, (t) => tensor(t, 'embeddings', DataType.FLOAT, [vocabSize, hidden], float32LE(embeddings)));
     g.message(GraphProto.input, (v) => valueInfo(v, 'input_ids', DataType.INT64, seq));
     for (const name of spec.extraInputs) g.message(GraphProto.input, (v) => valueInfo(v, name, DataType.INT64, seq));
     g.message(GraphProto.output, (v) => valueInfo(v, 'last_hidden_state', DataType.FLOAT, [...seq, hidden]));
@@ -218,18 +234,6 @@ function tokenizerConfigJson(maxLength: number): unknown {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface TinyModelOptions {
   /** Folder name inside the temp folder (the embedder applies e5 prefixes when it contains `e5`). */

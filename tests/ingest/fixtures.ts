@@ -19,14 +19,5 @@ export function tempDir(): { dir: string; write: (name: string, content: string 
   };
 }
 
-/** Deterministic PRNG (mulberry32) for property-style loops. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32) for property-style loops: the one calibration uses. */
+export { seededRandom as prng } from '../../src/answer/calibration';
