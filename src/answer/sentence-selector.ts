@@ -39,6 +39,7 @@ export interface SentenceCandidate {
 }
 
 export const MAX_ANSWER_CHARS = 300;
+const QUESTION_END = /[?？][\s"'”’»)\]]*$/;
 
 /** Sentences from this many top passages compete. */
 export const SENTENCE_PASSAGES = 3;
@@ -90,15 +91,21 @@ export function selectSentences(
     const sentences = splitSentences(p.text);
     sentences.forEach((s, position) => {
       const sentenceWords = stems(s.text);
-      // A question (an FAQ entry, a heading) restates the asker's words but answers nothing.
-      if (sentenceWords.length < 3 || /[?？]\s*$/.test(s.text)) {
+      // A question (an FAQ entry, a heading, a quoted title) restates the asker's words but answers nothing.
+      if (sentenceWords.length < 3 || QUESTION_END.test(s.text)) {
         previous = sentenceWords;
         return;
       }
       const present = new Set(sentenceWords);
       const cov = coverageOf(present, terms, idf);
       const next = sentences[position + 1];
-      const answerEnd = next && next.end - s.start <= MAX_ANSWER_CHARS && !/[?？]\s*$/.test(next.text) ? next.end : s.end;
+      const answerEnd = next && next.end - s.start <= MAX_ANSWER_CHARS && !QUESTION_END.test(next.text) ? next.end : s.end;
+      // An answer adds something to the question: a meaningful word it does not contain.
+      const spanStems = new Set(contentStems(p.text.slice(s.start, answerEnd)));
+      if (![...spanStems].some((w) => !questionSet.has(w))) {
+        previous = sentenceWords;
+        return;
+      }
       // The short answer may sit in the following sentence of the answer.
       const shortAnswer = extractShortAnswer(p.text.slice(s.start, answerEnd), question, qtype.answerType);
       const sentenceBigrams = bigrams(sentenceWords);
