@@ -86,6 +86,7 @@ export const SETTINGS = {
   generatorConcurrency: { env: 'SOBRE_GENERATOR_CONCURRENCY', kind: 'int', default: '4', min: 1, max: 1024, doc: 'Generator calls running at once' },
   generatorQueue: { env: 'SOBRE_GENERATOR_QUEUE', kind: 'int', default: '32', min: 0, max: 100000, doc: 'Generator calls waiting for a slot; when full a question gets passages with a notice' },
   logQuestions: { env: 'SOBRE_LOG_QUESTIONS', kind: 'bool', default: 'false', doc: 'Put question text in the request log (API keys are never logged)' },
+  embedCacheEntries: { env: 'SOBRE_EMBED_CACHE_ENTRIES', kind: 'int', default: '10000', min: 0, max: 10000000, doc: 'Service: questions and sentences whose vectors are kept in memory (about 2 KB each with USE-lite; 0 = no cache)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

@@ -24,3 +24,15 @@ describe('README', () => {
     }
   });
 });
+
+describe('docs/openapi.json', () => {
+  it('is the document the service serves with default settings (npm run openapi > docs/openapi.json)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildOpenApi } = require('../src/server/openapi') as typeof import('../src/server/openapi');
+    const { loadConfig } = jest.requireActual('../src/config') as typeof import('../src/config');
+    const config = loadConfig({});
+    const served = buildOpenApi({ maxQuestionChars: config.maxQuestionChars, keysConfigured: false });
+    const committed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'docs', 'openapi.json'), 'utf8')) as unknown;
+    expect(committed).toEqual(JSON.parse(JSON.stringify(served)));
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The HTTP app: `createApp(deps)` builds the Express app over already-wired parts (service.ts
+ * wires them; tests may too). No listening here.
+ *
+ * Order: request context (id, abort signal) → request log and metrics → helmet → CORS →
+ * per-address rate limit → routes (each: access check → per-key rate limit → deadline → body
+ * parsing → zod validation → handler) → 405/404 → the one problem-document error middleware.
+ */
+import express, { type Request, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { AskService } from '../answer/ask';
+import type { SobreConfig } from '../config';
+import type { Embedder } from '../embed/types';
+import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { ComputeLedger } from '../ledger/ledger';
+import { askRoutes } from './ask-route';
+import { KeyRing, requireAccess, type Access } from './auth';
+import { requestContext } from './context';
+import { cors } from './cors';
+import { documentRoutes } from './documents';
+import type { Mutex } from './gate';
+import { addressRateLimit, deadline, keyRateLimit } from './limits';
+import { requestLog, type Logger } from './logger';
+import type { ServiceMetrics } from './metrics';
+import { buildOpenApi } from './openapi';
+import { opsRoutes } from './ops-routes';
+import { problemMiddleware } from './problem';
+import { reportRoutes } from './report-routes';
+import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
+import { parseOr400, reportQuerySchema } from './schemas';
+import { TurnQueue } from './turns';
+
+export type AppConfig = Pick<
+  SobreConfig,
+  | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
+  | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
+>;
+
+export interface AppDeps {
+  config: AppConfig;
+  ask: AskService;
+  kb: KnowledgeBase;
+  embedder: Embedder;
+  ledger: ComputeLedger | null;
+  writer: Mutex;
+  /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
+  turns?: TurnQueue;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  /** True once shutdown started: readiness fails and responses close their connection. */
+  isDraining?: () => boolean;
+}
+
+/** Longest a writer waits for the questions in flight before it commits anyway (turns.ts). */
+export const COMMIT_WAIT_MS = 1000;
+
+/** `SOBRE_TRUST_PROXY`: empty = off; `true`/`false`; a hop count; or addresses/subnets/names. */
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, metrics, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.set('trust proxy', trustProxyValue(config.trustProxy));
+  const isDraining = deps.isDraining ?? (() => false);
+  const turns = deps.turns ?? new TurnQueue(5000);
+  const renderError = problemMiddleware((err, req) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error'));
+
+  let routes: RouteInfo[] = [];
+  const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
+  const ring = new KeyRing(config.apiKeys);
+  const perKey = keyRateLimit(config.rateLimitPerKey);
+  const guard = (access: Access, timeoutMs = config.requestTimeoutMs): RequestHandler[] => [
+    requireAccess(ring, access),
+    ...(perKey ? [perKey] : []),
+    deadline(timeoutMs, renderError),
+  ];
+
+  app.use(requestContext());
+  app.use(requestLog(logger, { logQuestions: config.logQuestions, routeOf, onFinished: (m, r, s, sec) => metrics.observeRequest(m, r, s, sec) }));
+  app.use((_req, res, next) => {
+    if (isDraining()) res.setHeader('connection', 'close');
+    next();
+  });
+  // The /report dashboard replaces helmet's CSP with its own, stricter one.
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'same-origin' } }));
+  const corsHandler = cors(config.corsOrigins);
+  if (corsHandler) app.use(corsHandler);
+  app.use(optionsResponder(() => routes));
+  const perAddress = addressRateLimit(config.rateLimitPerIp);
+  if (perAddress) app.use(perAddress);
+
+  app.use(opsRoutes({
+    kb: deps.kb, embedder: deps.embedder, metrics, isDraining, admin: guard('admin'), open: guard('public'),
+    openapi: () => buildOpenApi({ maxQuestionChars: config.maxQuestionChars, keysConfigured: ring.configured }),
+  }));
+  app.use(askRoutes({
+    ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
+    onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
+  }));
+  app.use(documentRoutes({
+    config, kb: deps.kb, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs), beforeWrite: () => turns.drained(COMMIT_WAIT_MS),
+  }));
+  if (deps.ledger) {
+    // The report router answers a bad period itself, not as a problem document: check it first.
+    const reportGuard: RequestHandler[] = [...guard('admin'), (req: Request, _res, next) => {
+      parseOr400(reportQuerySchema, req.query, 'query');
+      next();
+    }];
+    for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
+    app.use(reportRoutes({ ledger: deps.ledger }));
+  }
+
+  app.use(unmatched(() => routes));
+  app.use(renderError);
+  routes = listRoutes(app);
+  return app;
+}

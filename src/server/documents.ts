@@ -1,0 +1,158 @@
+/**
+ * Admin document routes: POST /v1/documents (multipart upload → ingest), GET /v1/documents,
+ * DELETE /v1/documents/:id.
+ *
+ * Writers and readers. hnswlib is not thread-safe, but every store and index call is synchronous
+ * on the one JS thread, so no two calls ever overlap. What can interleave are the awaits of an
+ * ingest (chunking, embedding) with other requests. Hence:
+ * - Writers (uploads, deletions) take the `writer` mutex, one at a time, FIFO: an ingest reads the
+ *   store (known chunk hashes), awaits the embedder, then writes; another writer in between could
+ *   make what it read stale.
+ * - A document becomes visible in one synchronous step: `ingestDocument` commits its SQLite
+ *   transaction, then adds its vectors to the index, then marks the index synced, with no await
+ *   in between (deletions likewise). Readers (asks) run concurrently, without the lock; their
+ *   retrieval (FTS5 + HNSW + chunk lookup) is synchronous too, so it sees the knowledge base
+ *   before or after a document's change, never half of it.
+ * - That step happens when no question is in flight (turns.ts `drained`, bounded): an answer's
+ *   citations are not removed by an update or deletion between its retrieval and its sending.
+ * - The index is saved at the end of every write request, inside the lock.
+ * - Ingestion runs `inBackground`: its embedding gives way to waiting questions (service-embedder.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import multer from 'multer';
+import type { SobreConfig } from '../config';
+import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import { contextOf } from './context';
+import type { Mutex } from './gate';
+import type { ServiceMetrics } from './metrics';
+import { httpError } from './problem';
+import { inBackground } from './service-embedder';
+import { documentIdParamsSchema, noQuerySchema, parseOr400, uploadedFilesSchema } from './schemas';
+import { incomingExtension, ingestUploads, INCOMING_DIR, removeUploadIfUnused, uploadsDir, type FileResult } from './uploads';
+
+export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'>;
+
+export interface DocumentRouteDeps {
+  config: DocumentsConfig;
+  kb: KnowledgeBase;
+  writer: Mutex;
+  metrics: ServiceMetrics;
+  /** Access check, rate limit and deadline, run before the body is read. */
+  before: RequestHandler[];
+  /** Awaited right before a deletion commits (no question in flight, see turns.ts). */
+  beforeWrite: () => Promise<void>;
+}
+
+const MULTER_STATUS: Record<string, [number, string]> = {
+  LIMIT_FILE_SIZE: [413, 'too_large'],
+  LIMIT_FILE_COUNT: [413, 'too_large'],
+  LIMIT_PART_COUNT: [413, 'too_large'],
+  LIMIT_FIELD_COUNT: [400, 'bad_request'],
+  LIMIT_FIELD_VALUE: [413, 'too_large'],
+  LIMIT_FIELD_KEY: [400, 'bad_request'],
+  LIMIT_UNEXPECTED_FILE: [400, 'bad_request'],
+};
+
+/** multer/busboy errors are the client's (malformed or too large), except file system ones. */
+function uploadError(err: unknown, config: DocumentsConfig): unknown {
+  const e = err as { name?: string; code?: string; message?: string };
+  if (e.name === 'MulterError' && e.code) {
+    const [status, code] = MULTER_STATUS[e.code] ?? [400, 'bad_request'];
+    const limit = e.code === 'LIMIT_FILE_SIZE' ? ` (the limit is ${config.uploadMaxBytes} bytes per file)`
+      : e.code === 'LIMIT_FILE_COUNT' ? ` (the limit is ${config.uploadMaxFiles} files per request)` : '';
+    return httpError(status, code, `Upload refused: ${e.message ?? e.code}${limit}`);
+  }
+  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return err; // ENOSPC, EACCES...: ours
+  return httpError(400, 'bad_request', `Malformed multipart body: ${(e.message ?? 'unreadable').slice(0, 200)}`);
+}
+
+function summary(files: readonly FileResult[]) {
+  const s = { added: 0, updated: 0, unchanged: 0, failed: 0 };
+  for (const f of files) s[f.status]++;
+  return s;
+}
+
+export function documentRoutes(deps: DocumentRouteDeps): express.Router {
+  const { config, kb, writer, metrics } = deps;
+  const router = express.Router();
+  const incoming = path.join(uploadsDir(config.dataDir), INCOMING_DIR);
+  const upload = multer({
+    storage: multer.diskStorage({
+      destination: (_req, _file, cb) => {
+        fs.mkdir(incoming, { recursive: true }, (err) => cb(err, incoming));
+      },
+      filename: (_req, file, cb) => cb(null, `${randomUUID()}${incomingExtension(file.originalname)}`),
+    }),
+    limits: {
+      fileSize: Math.min(config.uploadMaxBytes, config.maxFileBytes),
+      files: config.uploadMaxFiles,
+      fields: 8,
+      fieldSize: 1024,
+      parts: config.uploadMaxFiles + 8,
+      headerPairs: 64,
+    },
+    preservePath: true, // the full client name reaches safeUploadName, which refuses traversal
+    defParamCharset: 'utf8',
+  }).any();
+  const receive: RequestHandler = (req, res, next) => {
+    if (!req.is('multipart/form-data')) {
+      return next(httpError(415, 'unsupported_format', 'Send the files as multipart/form-data (for example curl -F files=@guide.md)'));
+    }
+    upload(req, res, (err?: unknown) => (err ? next(uploadError(err, config)) : next()));
+  };
+
+  router.post('/v1/documents', ...deps.before, receive, async (req: Request, res: Response, next: NextFunction) => {
+    const files = Array.isArray(req.files) ? req.files : [];
+    const ctx = contextOf(res);
+    try {
+      parseOr400(noQuerySchema, req.query, 'query');
+      parseOr400(uploadedFilesSchema, files, 'upload');
+      if (ctx.signal.aborted) return;
+      const incomingFiles = files.map((f) => ({ originalName: f.originalname, tempPath: f.path }));
+      const results = await writer.run(() => inBackground(() => ingestUploads(kb, incomingFiles, config.dataDir, config, { signal: ctx.signal, beforeWrite: deps.beforeWrite })));
+      for (const r of results) {
+        if (r.status === 'failed') metrics.observeIngest('failed');
+        for (const d of r.documents) metrics.observeIngest(d.outcome);
+        metrics.observeIngest('deleted', r.pruned ?? 0);
+      }
+      if (res.headersSent) return;
+      const body = { files: results, summary: summary(results) };
+      if (results.every((r) => r.status === 'failed')) {
+        return next(httpError(422, 'ingest_failed', 'No file could be ingested; see files[].reason', { extensions: body }));
+      }
+      res.json(body);
+    } finally {
+      for (const f of files) fs.rm(f.path, { force: true }, () => undefined);
+    }
+  });
+
+  router.get('/v1/documents', ...deps.before, (req: Request, res: Response) => {
+    parseOr400(noQuerySchema, req.query, 'query');
+    const documents = kb.store.listDocuments().map((d) => ({
+      id: d.id, title: d.title, format: d.format, source: d.source, chunks: d.chunks, size: d.size, createdAt: d.createdAt, updatedAt: d.updatedAt,
+    }));
+    res.set('cache-control', 'no-store').json({ documents });
+  });
+
+  router.delete('/v1/documents/:id', ...deps.before, async (req: Request, res: Response) => {
+    const id = Number(parseOr400(documentIdParamsSchema, req.params, 'path').id);
+    const removed = await writer.run(async () => {
+      await deps.beforeWrite();
+      const doc = kb.store.getDocument(id);
+      if (!doc) throw httpError(404, 'not_found', `No document with id ${id}`);
+      const chunkIds = kb.store.deleteDocument(id);
+      for (const c of chunkIds) kb.index.remove(c);
+      kb.markSynced();
+      kb.save();
+      removeUploadIfUnused(kb, config.dataDir, doc.source);
+      return chunkIds.length;
+    });
+    metrics.observeIngest('deleted');
+    if (!res.headersSent) res.json({ id, deleted: true, chunksRemoved: removed });
+  });
+
+  return router;
+}

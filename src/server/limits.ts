@@ -1,0 +1,69 @@
+/**
+ * Request limits: per-address and per-key rate limits (express-rate-limit, in memory, one-minute
+ * windows, 429 problem with Retry-After), a deadline per request (503 problem when nothing was
+ * sent in time; the work in progress sees its abort signal), and content-type guards (415).
+ */
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { contextOf } from './context';
+import { httpError } from './problem';
+
+const WINDOW_MS = 60_000;
+
+function limiter(perMinute: number, what: string, key: (req: Request, res: Response) => string, skip: (req: Request, res: Response) => boolean): RequestHandler {
+  return rateLimit({
+    windowMs: WINDOW_MS,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: what.replace(/\W+/g, '-'),
+    keyGenerator: key,
+    skip,
+    validate: { xForwardedForHeader: false },
+    handler: (_req, res, next) => {
+      next(httpError(429, 'rate_limited', `More than ${perMinute} requests per minute ${what}; retry after ${res.getHeader('retry-after') ?? 60} s`));
+    },
+  });
+}
+
+/** Every request from one client address, health probes excepted. `null` when off (0). */
+export function addressRateLimit(perMinute: number): RequestHandler | null {
+  if (perMinute <= 0) return null;
+  return limiter(perMinute, 'from this address', (req) => ipKeyGenerator(req.ip ?? 'unknown'), (req) => req.path === '/healthz' || req.path === '/readyz');
+}
+
+/** Every authenticated request, per key name (after `requireAccess`). */
+export function keyRateLimit(perMinute: number): RequestHandler | null {
+  if (perMinute <= 0) return null;
+  return limiter(perMinute, 'with this API key', (_req, res) => `key:${contextOf(res).keyName ?? ''}`, (_req, res) => contextOf(res).keyName === null);
+}
+
+/**
+ * Answer 503 if nothing was sent within `ms`, through the one error middleware, and abort the
+ * request's signal (the generator call stops; an upload stops after the current file). Handlers
+ * check `res.headersSent` / the signal before answering late.
+ */
+export function deadline(ms: number, renderError: ErrorRequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const ctx = contextOf(res);
+    const timer = setTimeout(() => {
+      if (res.headersSent) return; // a stream that started answering is not cut
+      ctx.abort('timeout');
+      const err = httpError(503, 'timeout', `No answer within ${ms} ms; try again later`, { headers: { 'retry-after': '5' } });
+      renderError(err, req, res, () => undefined);
+    }, ms);
+    res.once('close', () => clearTimeout(timer));
+    res.once('finish', () => clearTimeout(timer));
+    next();
+  };
+}
+
+/** 415 unless the body is one of `types` (a request without a body goes on, to fail validation). */
+export function requireContentType(types: readonly string[], hint: string): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    if (!hasBody || req.is([...types])) return next();
+    const given = req.get('content-type');
+    next(httpError(415, 'unsupported_format', `${given ? `Content-Type ${given.slice(0, 100)} is not accepted` : 'No Content-Type'}: ${hint}`));
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * `npm start`: validate the configuration, open (or build) the knowledge base, ingest the
+ * bundled corpus when the store is empty, and serve. Logs are JSON lines on stdout; the
+ * `listening` line has the bound port (PORT=0 picks a free one).
+ * SIGTERM/SIGINT: stop accepting, finish in-flight requests (10 s at most), save the index,
+ * close the database, exit 0 (1 if requests had to be cut).
+ */
+import { loadConfig, parseSettingFlags } from '../config';
+import { errorMessage, isSobreError } from '../errors';
+import { createLogger } from './logger';
+import { createService } from './service';
+
+async function main(): Promise<void> {
+  const { flags, rest } = parseSettingFlags(process.argv.slice(2));
+  if (rest.length > 0) throw new Error(`Unknown arguments: ${rest.join(' ')}`);
+  const config = loadConfig(process.env, flags);
+  const logger = createLogger(config.logLevel);
+  const service = await createService(config, { logger, defaultMetrics: true });
+  const { kb, router } = service.deps;
+  const repair = kb.lastRepair;
+  if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
+  if (kb.store.stats().documents === 0) {
+    logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');
+    const s = await service.ingest([config.corpusDir]);
+    logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
+    for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
+  }
+  const { url, port } = await service.listen();
+  const stats = kb.store.stats();
+  logger.info({
+    url, port, documents: stats.documents, chunks: stats.chunks, threshold: router.point.threshold, targetPrecision: config.targetPrecision,
+    keysConfigured: config.apiKeys.length, generator: config.generator,
+  }, 'listening');
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    service.shutdown(10_000).then(
+      ({ clean }) => {
+        logger.info({ clean }, 'stopped');
+        process.exit(clean ? 0 : 1);
+      },
+      (e: unknown) => {
+        logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`[sobre] ${isSobreError(e) ? e.message : `failed to start: ${errorMessage(e)}`}\n`);
+  process.exit(1);
+});

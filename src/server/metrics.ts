@@ -1,0 +1,130 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so tests can build several:
+ * HTTP requests and latency per route pattern and status, answers per route, LLM calls avoided
+ * with the Wh and gCO2e they would have cost (from each question's ledger row, mid estimate),
+ * the path's own Wh, index and store sizes, ingested documents per outcome, generator slots,
+ * questions waiting for the event loop, embedding cache hits and misses.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { LedgerRow } from '../ledger/types';
+import type { Semaphore } from './gate';
+import type { TurnQueue } from './turns';
+
+export type IngestOutcome = 'added' | 'updated' | 'unchanged' | 'failed' | 'deleted';
+
+/** Counters only go up: anything else counts as 0. */
+function nonNegative(x: unknown): number {
+  return typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0;
+}
+
+/** The parts of a ledger row the counters need, when `compute` is one. */
+function ledgerFigures(compute: unknown): { avoided: boolean; wh: number; gco2e: number; pathWh: number } | null {
+  if (typeof compute !== 'object' || compute === null) return null;
+  const row = compute as Partial<LedgerRow>;
+  if (typeof row.callStatus !== 'string' || typeof row.path?.wh !== 'number') return null;
+  const wh = row.llm?.impact.wh.mid;
+  const gco2e = row.llm?.impact.gco2e.mid;
+  return {
+    avoided: row.callStatus === 'avoided',
+    wh: nonNegative(wh),
+    gco2e: nonNegative(gco2e),
+    pathWh: nonNegative(row.path.wh),
+  };
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop). */
+  defaultMetrics?: boolean;
+  generator?: Semaphore | null;
+  turns?: TurnQueue;
+  embedCache?: { readonly cacheHits: number; readonly cacheMisses: number };
+}
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  private readonly answers: Counter<'route'>;
+  private readonly llmAvoided: Counter;
+  private readonly whAvoided: Counter;
+  private readonly gco2eAvoided: Counter;
+  private readonly pathWh: Counter;
+  private readonly ingested: Counter<'outcome'>;
+
+  constructor(kb: KnowledgeBase, opts: MetricsOptions = {}) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: 'sobre_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'sobre_http_request_duration_seconds', help: 'HTTP request duration by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    });
+    this.answers = new Counter({ name: 'sobre_answers_total', help: 'Answered questions by route (direct, generate, passages, abstain)', labelNames: ['route'], registers });
+    this.llmAvoided = new Counter({ name: 'sobre_llm_calls_avoided_total', help: 'Questions answered without the LLM call a conventional RAG makes', registers });
+    this.whAvoided = new Counter({ name: 'sobre_llm_energy_avoided_wh_total', help: 'Estimated energy of the avoided LLM calls, Wh (mid estimate, facility)', registers });
+    this.gco2eAvoided = new Counter({ name: 'sobre_llm_carbon_avoided_gco2e_total', help: 'Estimated emissions of the avoided LLM calls, gCO2e (mid estimate)', registers });
+    this.pathWh = new Counter({ name: 'sobre_path_energy_wh_total', help: "Energy of Sobre's own retrieval and routing path, Wh", registers });
+    this.ingested = new Counter({ name: 'sobre_ingest_documents_total', help: 'Documents through the upload and delete routes, by outcome', labelNames: ['outcome'], registers });
+    const safely = (f: () => number): number => {
+      try {
+        return f();
+      } catch {
+        return Number.NaN; // the store is closing
+      }
+    };
+    new Gauge({ name: 'sobre_index_vectors', help: 'Vectors in the HNSW index', registers, collect() { this.set(safely(() => kb.index.size)); } });
+    new Gauge({ name: 'sobre_store_documents', help: 'Documents in the store', registers, collect() { this.set(safely(() => kb.store.stats().documents)); } });
+    new Gauge({ name: 'sobre_store_chunks', help: 'Distinct chunks in the store', registers, collect() { this.set(safely(() => kb.store.stats().chunks)); } });
+    const { turns, embedCache } = opts;
+    if (turns) new Gauge({ name: 'sobre_questions_waiting', help: 'Questions waiting for their turn on the event loop (saturation)', registers, collect() { this.set(turns.length); } });
+    if (embedCache) {
+      let seen = { hits: 0, misses: 0 };
+      const catchUp = () => {
+        const now = { hits: embedCache.cacheHits, misses: embedCache.cacheMisses };
+        const delta = { hits: now.hits - seen.hits, misses: now.misses - seen.misses };
+        seen = now;
+        return delta;
+      };
+      const hits = new Counter({ name: 'sobre_embed_cache_hits_total', help: 'Texts of questions whose vector came from the embedding cache', registers });
+      new Counter({
+        name: 'sobre_embed_cache_misses_total', help: 'Texts of questions the embedding model had to embed', registers,
+        collect() {
+          const d = catchUp();
+          hits.inc(d.hits);
+          this.inc(d.misses);
+        },
+      });
+    }
+    const sem = opts.generator;
+    if (sem) {
+      new Gauge({ name: 'sobre_generator_in_flight', help: 'Generator calls running', registers, collect() { this.set(sem.inFlight); } });
+      new Gauge({ name: 'sobre_generator_queued', help: 'Generator calls waiting for a slot', registers, collect() { this.set(sem.queued); } });
+    }
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.requests.inc(labels);
+    this.latency.observe(labels, seconds);
+  }
+
+  observeAnswer(route: string, compute: unknown): void {
+    this.answers.inc({ route });
+    const f = ledgerFigures(compute);
+    if (!f) return;
+    this.pathWh.inc(f.pathWh);
+    if (!f.avoided) return;
+    this.llmAvoided.inc();
+    this.whAvoided.inc(f.wh);
+    this.gco2eAvoided.inc(f.gco2e);
+  }
+
+  observeIngest(outcome: IngestOutcome, count = 1): void {
+    if (count > 0) this.ingested.inc({ outcome }, count);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The OpenAPI 3.1 document served at GET /openapi.json, generated from the zod schemas that
+ * validate the requests (schemas.ts) with `z.toJSONSchema`. A test checks that every route the
+ * app serves is here and every operation here is served.
+ */
+import { z } from 'zod';
+import type { Access } from './auth';
+import * as s from './schemas';
+
+type JsonSchema = Record<string, unknown>;
+type SchemaLike = z.ZodType | JsonSchema;
+
+interface ResponseSpec {
+  description: string;
+  content?: Record<string, SchemaLike>;
+}
+
+export interface OperationSpec {
+  method: 'get' | 'post' | 'delete';
+  /** Express-style path (`/v1/documents/:id`). */
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  query?: z.ZodObject | z.ZodType;
+  params?: z.ZodObject;
+  body?: Record<string, SchemaLike>;
+  responses: Record<string, ResponseSpec>;
+}
+
+export interface OpenApiOptions {
+  maxQuestionChars: number;
+  keysConfigured: boolean;
+  version?: string;
+}
+
+const problem = (description: string): ResponseSpec => ({ description, content: { 'application/problem+json': s.problemSchema } });
+const json = (description: string, schema: SchemaLike): ResponseSpec => ({ description, content: { 'application/json': schema } });
+const anyObject: JsonSchema = { type: 'object' };
+
+export function operations(maxQuestionChars: number): OperationSpec[] {
+  return [
+    { method: 'get', path: '/healthz', summary: 'Liveness: the process answers', tag: 'operations', access: 'public', query: s.noQuerySchema, responses: { 200: json('Up', s.healthSchema) } },
+    {
+      method: 'get', path: '/readyz', summary: 'Readiness: model loaded, store and index open and consistent, not shutting down', tag: 'operations', access: 'public', query: s.noQuerySchema,
+      responses: { 200: json('Ready', s.readySchema), 503: problem('Not ready (the problem has a `checks` member)') },
+    },
+    { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', access: 'public', query: s.noQuerySchema, responses: { 200: json('OpenAPI 3.1', anyObject) } },
+    {
+      method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', access: 'admin', query: s.noQuerySchema,
+      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain; version=0.0.4': { type: 'string' } } } },
+    },
+    {
+      method: 'post', path: '/v1/ask', summary: 'Ask a question: a direct answer from the passages, a generated one, the passages, or an abstention', tag: 'questions', access: 'ask',
+      query: s.askQuerySchema, body: { 'application/json': s.askRequestSchema(maxQuestionChars) },
+      responses: {
+        200: { description: 'The answer', content: { 'application/json': s.askResponseSchema, 'text/event-stream': { type: 'string', description: s.sseDescription } } },
+        413: problem(`Question longer than ${maxQuestionChars} characters, or body too large`),
+        415: problem('Not application/json'),
+      },
+    },
+    {
+      method: 'post', path: '/v1/documents', summary: 'Upload documents (.md .markdown .txt .html .htm .pdf .jsonl) and ingest them', tag: 'documents', access: 'admin', query: s.noQuerySchema,
+      body: {
+        'multipart/form-data': {
+          type: 'object', required: ['files'],
+          properties: { files: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' }, description: 'One part per file; the part file name names the document' } },
+        },
+      },
+      responses: {
+        200: json('Per-file results (some may have failed)', s.uploadResponseSchema),
+        413: problem('A file or the number of files is over the limit'),
+        415: problem('Not multipart/form-data'),
+        422: problem('No file could be ingested (the problem has `files` and `summary` members)'),
+      },
+    },
+    { method: 'get', path: '/v1/documents', summary: 'List the documents', tag: 'documents', access: 'admin', query: s.noQuerySchema, responses: { 200: json('Documents', s.documentListSchema) } },
+    {
+      method: 'delete', path: '/v1/documents/:id', summary: 'Delete a document, its chunks (unless shared) and their vectors', tag: 'documents', access: 'admin',
+      params: s.documentIdParamsSchema, responses: { 200: json('Deleted', s.deleteResponseSchema), 404: problem('No such document') },
+    },
+    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/ledger/report-types.ts)', anyObject) } },
+    {
+      method: 'get', path: '/v1/report.csv', summary: 'The ledger report as CSV', tag: 'report', access: 'admin', query: s.reportQuerySchema,
+      responses: { 200: { description: 'CSV', content: { 'text/csv': { type: 'string' } } } },
+    },
+    {
+      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script)', tag: 'report', access: 'admin', query: s.reportQuerySchema,
+      responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
+    },
+  ];
+}
+
+function toJson(schema: SchemaLike, io: 'input' | 'output'): JsonSchema {
+  if (!(schema instanceof z.ZodType)) return schema;
+  const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  delete out.$schema;
+  return out;
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'query' | 'path'): JsonSchema[] {
+  if (!schema) return [];
+  const js = toJson(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, p]) => ({
+    name, in: where, required: where === 'path' || (js.required ?? []).includes(name), description: p.description, schema: p,
+  }));
+}
+
+export const openApiPath = (expressPath: string): string => expressPath.replace(/:(\w+)/g, '{$1}');
+
+export function buildOpenApi(opts: OpenApiOptions): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const keyed = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+  for (const op of operations(opts.maxQuestionChars)) {
+    const responses: Record<string, unknown> = {};
+    const all: Record<string, ResponseSpec> = { ...op.responses, 400: problem('Invalid request'), 429: problem('Rate limited (see Retry-After)'), 503: problem('Timed out or not ready'), default: problem('Error') };
+    if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = problem('Missing or invalid API key');
+    if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set');
+    for (const [status, r] of Object.entries({ ...all, ...op.responses })) {
+      responses[status] = {
+        description: r.description,
+        ...(r.content ? { content: Object.fromEntries(Object.entries(r.content).map(([type, schema]) => [type, { schema: toJson(schema, 'output') }])) } : {}),
+      };
+    }
+    const security = op.access === 'public' || (op.access === 'ask' && !opts.keysConfigured) ? [] : keyed;
+    const operation: Record<string, unknown> = {
+      operationId: `${op.method}${openApiPath(op.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      summary: op.summary,
+      tags: [op.tag],
+      security,
+      parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
+      responses,
+    };
+    if (op.body) {
+      operation.requestBody = { required: true, content: Object.fromEntries(Object.entries(op.body).map(([type, schema]) => [type, { schema: toJson(schema, 'input') }])) };
+    }
+    (paths[openApiPath(op.path)] ??= {})[op.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Sobre',
+      version: opts.version ?? '0.1.0',
+      description: 'RAG-first question answering that skips the LLM when the passages already answer. Errors are RFC 9457 problem documents.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A key from SOBRE_API_KEYS' },
+        apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A key from SOBRE_API_KEYS' },
+      },
+    },
+    paths,
+  };
+}

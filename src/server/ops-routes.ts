@@ -1,0 +1,84 @@
+/**
+ * Operations routes: GET /healthz (the process answers), GET /readyz (model loaded, store and
+ * index open and in agreement, not shutting down; 503 problem otherwise), GET /metrics
+ * (Prometheus, admin) and GET /openapi.json (public).
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Embedder } from '../embed/types';
+import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { ServiceMetrics } from './metrics';
+import { httpError } from './problem';
+import { noQuerySchema, parseOr400 } from './schemas';
+
+export interface OpsRouteDeps {
+  kb: KnowledgeBase;
+  embedder: Embedder;
+  metrics: ServiceMetrics;
+  openapi: () => object;
+  isDraining: () => boolean;
+  /** Access checks for /metrics. */
+  admin: RequestHandler[];
+  /** Limits for /openapi.json. */
+  open: RequestHandler[];
+}
+
+export interface Readiness {
+  status: 'ready' | 'not_ready';
+  checks: { model: boolean; store: boolean; index: boolean; consistent: boolean; accepting: boolean };
+  storeChunks?: number;
+  indexVectors?: number;
+}
+
+export function readiness(kb: KnowledgeBase, embedder: Embedder, draining: boolean): Readiness {
+  const checks = { model: embedder.dimension > 0, store: false, index: false, consistent: false, accepting: !draining };
+  const out: Readiness = { status: 'not_ready', checks };
+  try {
+    checks.store = kb.store.db.open;
+    checks.index = kb.index.dimension === embedder.dimension;
+    if (checks.store) {
+      kb.refresh(); // what another process committed, as an ask would see it
+      const c = kb.check();
+      checks.consistent = c.consistent;
+      out.storeChunks = c.storeChunks;
+      out.indexVectors = c.indexVectors;
+    }
+  } catch {
+    // a closed or broken store: not ready
+  }
+  if (Object.values(checks).every(Boolean)) out.status = 'ready';
+  return out;
+}
+
+export function opsRoutes(deps: OpsRouteDeps): express.Router {
+  const router = express.Router();
+
+  router.get('/healthz', (req: Request, res: Response) => {
+    parseOr400(noQuerySchema, req.query, 'query');
+    res.set('cache-control', 'no-store').json({ status: 'ok' });
+  });
+
+  router.get('/readyz', (req: Request, res: Response) => {
+    parseOr400(noQuerySchema, req.query, 'query');
+    const r = readiness(deps.kb, deps.embedder, deps.isDraining());
+    res.set('cache-control', 'no-store');
+    if (r.status === 'ready') {
+      res.json(r);
+      return;
+    }
+    const failing = Object.entries(r.checks).filter(([, ok]) => !ok).map(([name]) => name);
+    throw httpError(503, 'not_ready', `Not ready: ${failing.join(', ')}`, { extensions: { checks: r.checks }, headers: { 'retry-after': '5' } });
+  });
+
+  router.get('/metrics', ...deps.admin, async (req: Request, res: Response) => {
+    parseOr400(noQuerySchema, req.query, 'query');
+    const { contentType, body } = await deps.metrics.render();
+    res.set('cache-control', 'no-store').type(contentType).send(body);
+  });
+
+  router.get('/openapi.json', ...deps.open, (req: Request, res: Response) => {
+    parseOr400(noQuerySchema, req.query, 'query');
+    res.json(deps.openapi());
+  });
+
+  return router;
+}

@@ -1,0 +1,141 @@
+/**
+ * Every request body, query and path parameter is validated by a zod schema from here, and the
+ * OpenAPI document (openapi.ts) is generated from the same schemas. Response schemas are here
+ * too, for the document only.
+ */
+import { z } from 'zod';
+import { resolveReportRange } from '../ledger/report-range';
+import { errorMessage } from '../errors';
+import { httpError } from './problem';
+
+export function askRequestSchema(maxQuestionChars: number) {
+  return z
+    .object({
+      question: z.string().trim().min(1, 'question must not be empty').max(maxQuestionChars, `question is longer than ${maxQuestionChars} characters`)
+        .describe('The question, in any language the corpus is in'),
+      stream: z.boolean().optional().describe('Answer as server-sent events (same as Accept: text/event-stream)'),
+      explain: z.boolean().optional().describe("Add the router's features and their contributions"),
+    })
+    .strict();
+}
+
+export const askQuerySchema = z.object({
+  explain: z.enum(['0', '1', 'true', 'false']).optional().describe('The same as the body field explain'),
+});
+
+export const reportQuerySchema = z
+  .object({
+    from: z.string().max(64).optional().describe('ISO 8601 date or date-time, inclusive (default: 7 days before `to`)'),
+    to: z.string().max(64).optional().describe('ISO 8601 date or date-time, exclusive (default: now)'),
+  })
+  .superRefine((q, ctx) => {
+    try {
+      resolveReportRange(q, new Date());
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: errorMessage(e) });
+    }
+  });
+
+export const documentIdParamsSchema = z.object({
+  id: z.string().regex(/^[1-9][0-9]{0,15}$/, 'id must be a positive integer').describe('Document id'),
+});
+
+/** Multer's view of the uploaded files (bodies are checked by the ingest code). */
+export const uploadedFilesSchema = z
+  .array(z.object({ originalname: z.string().max(1024, 'file name longer than 1024 characters'), size: z.number().int().nonnegative() }))
+  .min(1, 'no file in the form: send the files as multipart/form-data parts named files');
+
+export const noQuerySchema = z.object({});
+
+/** Parse with a schema or throw a 400 (413 for a question over the limit) problem. */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  const tooLong = where === 'body' && issue.code === 'too_big' && issue.path[0] === 'question';
+  throw httpError(tooLong ? 413 : 400, tooLong ? 'too_large' : 'bad_request', `Invalid ${where}: ${at}${issue.message}`);
+}
+
+// ---- Responses (documentation) ----
+
+const span = z.object({ start: z.number().int(), end: z.number().int() });
+
+export const citationSchema = z.object({
+  n: z.number().int().describe('Marker number in a generated answer ([1] is the first passage)'),
+  documentId: z.number().int(),
+  title: z.string(),
+  source: z.string(),
+  chunkId: z.number().int(),
+  start: z.number().int(),
+  end: z.number().int(),
+  text: z.string(),
+  score: z.number(),
+  sentence: span.optional(),
+  shortAnswer: span.extend({ text: z.string() }).optional(),
+});
+
+export const askResponseSchema = z.object({
+  answer: z.string().nullable().describe('Null when only passages are given'),
+  route: z.enum(['direct', 'cache', 'generate', 'passages', 'abstain']),
+  confidence: z.number().nullable().describe('Calibrated probability that a direct answer is correct'),
+  citations: z.array(citationSchema),
+  notice: z.string().optional(),
+  timings: z.object({ embedMs: z.number(), searchMs: z.number(), routeMs: z.number(), generateMs: z.number(), totalMs: z.number() }),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), source: z.enum(['server', 'tokenizer', 'estimate']) }).optional(),
+  model: z.string().optional(),
+  compute: z.looseObject({}).optional().describe('The ledger row recorded for this question (docs/energy-method.md)'),
+  explain: z.looseObject({}).optional(),
+});
+
+export const sseDescription =
+  'Server-sent events: `route` {route, confidence} first; `token` {text} while a generator writes; for a direct answer or an abstention one `answer` event with the full response; always a final `done` event with the full response (the schema of application/json). An `error` event {code, detail} replaces `done` if the answer fails mid-stream.';
+
+const documentResultSchema = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  outcome: z.enum(['added', 'updated', 'unchanged']),
+  chunks: z.number().int(),
+});
+
+export const fileResultSchema = z.object({
+  name: z.string().describe('The sanitised file name the upload is stored under'),
+  status: z.enum(['added', 'updated', 'unchanged', 'failed']),
+  code: z.string().optional().describe('Why it failed: bad_file, unsupported_format, too_large, unsafe_name, timeout or internal'),
+  reason: z.string().optional(),
+  documents: z.array(documentResultSchema).describe('One per document (several for a JSON Lines file)'),
+  pruned: z.number().int().optional().describe('JSON Lines documents of an earlier upload of this file that are gone'),
+  lineFailures: z.array(z.object({ where: z.string(), reason: z.string() })).optional(),
+});
+
+export const uploadResponseSchema = z.object({
+  files: z.array(fileResultSchema),
+  summary: z.object({ added: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int() }),
+});
+
+export const documentListSchema = z.object({
+  documents: z.array(z.object({
+    id: z.number().int(), title: z.string(), format: z.string(), source: z.string(), chunks: z.number().int(),
+    size: z.number().int(), createdAt: z.string(), updatedAt: z.string(),
+  })),
+});
+
+export const deleteResponseSchema = z.object({ id: z.number().int(), deleted: z.literal(true), chunksRemoved: z.number().int() });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const readySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ model: z.boolean(), store: z.boolean(), index: z.boolean(), consistent: z.boolean(), accepting: z.boolean() }),
+  storeChunks: z.number().int().optional(),
+  indexVectors: z.number().int().optional(),
+});
+
+export const problemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  requestId: z.string().optional(),
+});

@@ -1,0 +1,136 @@
+/**
+ * The service as a whole: wired parts (createDeps, with the generator behind its concurrency
+ * gate), the app, `listen`, and `shutdown` (stop accepting, let in-flight requests and the
+ * writer finish, save the index, close the database). main.ts, the tests and the load bench
+ * all start it through here.
+ */
+import fs from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type express from 'express';
+import type { SobreConfig } from '../config';
+import { createDeps, type SobreDeps } from '../deps';
+import { createEmbedder } from '../embed';
+import type { Embedder } from '../embed/types';
+import { createGenerator } from '../generate';
+import type { Generator } from '../generate/types';
+import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
+import { COMMIT_WAIT_MS, createApp } from './app';
+import { gateGenerator, Mutex, Semaphore } from './gate';
+import { inBackground, serviceEmbedder } from './service-embedder';
+import { TurnQueue } from './turns';
+import { createLogger, type Logger } from './logger';
+import { ServiceMetrics } from './metrics';
+import { INCOMING_DIR, uploadsDir } from './uploads';
+
+/** Questions waiting for their turn beyond this are refused (503); the request deadline bounds the wait too. */
+const MAX_WAITING_QUESTIONS = 5000;
+
+export interface ServiceOptions {
+  embedder?: Embedder;
+  /** `null` for none; default: the configured one. */
+  generator?: Generator | null;
+  logger?: Logger;
+  /** Process metrics (CPU, memory, event loop) in /metrics; on in main. */
+  defaultMetrics?: boolean;
+}
+
+export interface Service {
+  readonly config: SobreConfig;
+  readonly deps: SobreDeps;
+  readonly app: express.Express;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly writer: Mutex;
+  /** Ingest a folder through the writer lock (start-up corpus). */
+  ingest(paths: readonly string[]): Promise<IngestSummary>;
+  listen(port?: number, host?: string): Promise<{ server: Server; url: string; port: number }>;
+  /** Idempotent. Resolves when the database is closed; `clean` is false if in-flight work was cut. */
+  shutdown(graceMs?: number): Promise<{ clean: boolean }>;
+}
+
+export async function createService(config: SobreConfig, opts: ServiceOptions = {}): Promise<Service> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const inner = opts.generator !== undefined ? opts.generator : await createGenerator(config);
+  const gate = inner ? new Semaphore(config.generatorConcurrency, config.generatorQueue) : null;
+  // Questions go first: an upload embeds a passage when no question waits (or every 250 ms),
+  // and commits a document when no question is in flight (or after COMMIT_WAIT_MS).
+  const turns = new TurnQueue(MAX_WAITING_QUESTIONS);
+  const embedder = serviceEmbedder(opts.embedder ?? (await createEmbedder(config)), {
+    cacheEntries: config.embedCacheEntries,
+    pause: () => turns.quiet(250),
+    beforeCommit: () => turns.drained(COMMIT_WAIT_MS),
+  });
+  const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null });
+  // Temp files of uploads cut short by a crash.
+  fs.rmSync(path.join(uploadsDir(config.dataDir), INCOMING_DIR), { recursive: true, force: true });
+  const writer = new Mutex();
+  const metrics = new ServiceMetrics(deps.kb, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
+  let draining = false;
+  const app = createApp({
+    config, ask: deps.ask, kb: deps.kb, embedder: deps.embedder, ledger: deps.ledger, writer, turns, metrics, logger, isDraining: () => draining,
+  });
+  let server: Server | null = null;
+  let stopped: Promise<{ clean: boolean }> | null = null;
+  const inFlight = new Set<ServerResponse>();
+
+  const closeServer = (graceMs: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (!server) return resolve(true);
+      const s = server;
+      // Responses still to come tell their client the connection ends with them.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      const timer = setTimeout(() => {
+        s.closeAllConnections();
+        resolve(false);
+      }, graceMs);
+      // Keep-alive connections go as soon as they are idle; busy ones finish their request first.
+      const sweep = setInterval(() => s.closeIdleConnections(), 50);
+      s.close(() => {
+        clearTimeout(timer);
+        clearInterval(sweep);
+        resolve(true);
+      });
+      s.closeIdleConnections();
+    });
+
+  return {
+    config, deps, app, logger, metrics, writer,
+    ingest: (paths) => writer.run(() => inBackground(() => ingestPaths(deps.kb, paths, config))),
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        const s = app.listen(port, host);
+        s.once('error', reject);
+        s.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+          inFlight.add(res);
+          res.once('close', () => inFlight.delete(res));
+        });
+        s.once('listening', () => {
+          server = s;
+          // Node's own limits, above ours, so ours answer first (with a problem document).
+          s.requestTimeout = Math.max(config.requestTimeoutMs, config.uploadTimeoutMs) + 5000;
+          s.headersTimeout = 20_000;
+          s.keepAliveTimeout = 5_000;
+          const a = s.address() as AddressInfo;
+          const shownHost = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          resolve({ server: s, url: `http://${shownHost}:${a.port}`, port: a.port });
+        });
+      });
+    },
+    shutdown(graceMs = 10_000) {
+      stopped ??= (async () => {
+        draining = true;
+        const clean = await closeServer(graceMs);
+        await writer.idle(); // an upload whose client left still finishes its current file
+        try {
+          deps.kb.save();
+        } finally {
+          deps.close();
+        }
+        return { clean };
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Uploaded files → `<dataDir>/uploads/<safe name>` → the same ingestion as `npm run ingest`
+ * (`loadFile` + `ingestDocument`). A document's identity is its stored file name: uploading
+ * `guide.md` again updates that document (or leaves it unchanged).
+ *
+ * File names are the client's: a name with a NUL or control character, an absolute path
+ * (`/x`, `\x`, `C:x`) or a `..` segment is refused; otherwise the directories are stripped and
+ * unusual characters replaced, so the stored path is always directly inside the uploads folder.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorMessage } from '../errors';
+import { ingestDocument } from '../ingest/pipeline';
+import { loadFile } from '../ingest/load';
+import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { SobreConfig } from '../config';
+
+export const UPLOADS_DIR = 'uploads';
+/** Multer writes here first; emptied at start-up. Dot folders are skipped by `npm run ingest`. */
+export const INCOMING_DIR = '.incoming';
+const MAX_NAME_BYTES = 200;
+
+export type SafeName = { ok: true; name: string } | { ok: false; reason: string };
+
+export function safeUploadName(original: string): SafeName {
+  if (original === '') return { ok: false, reason: 'empty file name' };
+  if (/[\u0000-\u001f\u007f]/.test(original)) return { ok: false, reason: 'file name contains a NUL or control character' };
+  if (/^[/\\]/.test(original) || /^[a-zA-Z]:/.test(original)) return { ok: false, reason: 'file name is an absolute path' };
+  const parts = original.split(/[/\\]+/);
+  if (parts.some((p) => p === '..')) return { ok: false, reason: 'file name contains a .. segment' };
+  let base = (parts[parts.length - 1] ?? '').normalize('NFC').replace(/[^\p{L}\p{N}._ ()+-]/gu, '_').trim();
+  base = base.replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+  if (base === '' || /^[._ ]*$/.test(base)) return { ok: false, reason: 'file name has no usable characters' };
+  return { ok: true, name: truncateName(base) };
+}
+
+/** At most MAX_NAME_BYTES of UTF-8, cutting the stem (whole code points) and keeping a short extension. */
+function truncateName(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_NAME_BYTES) return name;
+  const ext = path.extname(name);
+  const keep = Buffer.byteLength(ext) <= 16 ? ext : '';
+  const stem = Array.from(name.slice(0, name.length - keep.length));
+  while (stem.length > 1 && Buffer.byteLength(stem.join('') + keep) > MAX_NAME_BYTES) stem.pop();
+  return stem.join('') + keep;
+}
+
+/** The extension for the incoming temp file, so the loader sees the format (empty if odd). */
+export function incomingExtension(original: string): string {
+  const safe = safeUploadName(original);
+  const ext = safe.ok ? path.extname(safe.name).toLowerCase() : '';
+  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '';
+}
+
+export interface IncomingFile {
+  originalName: string;
+  /** Where multer stored it (inside the incoming folder). */
+  tempPath: string;
+}
+
+export type FileStatus = 'added' | 'updated' | 'unchanged' | 'failed';
+
+export interface FileResult {
+  name: string;
+  status: FileStatus;
+  code?: string;
+  reason?: string;
+  documents: { id: number; title: string; outcome: 'added' | 'updated' | 'unchanged'; chunks: number }[];
+  pruned?: number;
+  lineFailures?: { where: string; reason: string }[];
+}
+
+type Settings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
+
+export function uploadsDir(dataDir: string): string {
+  return path.join(dataDir, UPLOADS_DIR);
+}
+
+function failed(name: string, code: string, reason: string): FileResult {
+  return { name, status: 'failed', code, reason, documents: [] };
+}
+
+/** How a file is named in results: its safe name, or the client's name made printable. */
+function shownName(original: string): string {
+  const safe = safeUploadName(original);
+  return safe.ok ? safe.name : original.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
+}
+
+/** One file, while the caller holds the writer lock. Never throws for a bad file. */
+async function ingestOne(kb: KnowledgeBase, file: IncomingFile, root: string, settings: Settings, beforeWrite?: () => Promise<void>): Promise<FileResult> {
+  const safe = safeUploadName(file.originalName);
+  if (!safe.ok) return failed(shownName(file.originalName), 'unsafe_name', safe.reason);
+  const finalPath = path.join(root, safe.name);
+  if (path.dirname(finalPath) !== root) return failed(safe.name, 'unsafe_name', 'file name leaves the uploads folder');
+  const tempAbs = path.resolve(file.tempPath);
+  const loaded = await loadFile(tempAbs, { maxFileBytes: settings.maxFileBytes });
+  // Never show the temp path: the client knows its file by the stored name.
+  const scrub = (text: string) => text.split(tempAbs).join(safe.name);
+  const where = (p: string) => safe.name + p.slice(tempAbs.length);
+  const lineFailures = loaded.failures.map((f) => ({ where: where(f.path), reason: scrub(f.reason) }));
+  if (loaded.documents.length === 0) {
+    const first = loaded.failures[0];
+    return failed(safe.name, first?.code ?? 'bad_file', first ? scrub(first.reason) : 'no document in the file');
+  }
+  fs.renameSync(tempAbs, finalPath);
+  const result: FileResult = { name: safe.name, status: 'unchanged', documents: [] };
+  if (lineFailures.length > 0) result.lineFailures = lineFailures;
+  const seen = new Set<string>();
+  for (const doc of loaded.documents) {
+    const source = finalPath + doc.source.slice(tempAbs.length);
+    seen.add(source);
+    try {
+      const r = await ingestDocument(kb, { ...doc, source }, settings);
+      result.documents.push({ id: r.documentId, title: doc.title, outcome: r.outcome, chunks: r.chunks });
+    } catch (e) {
+      (result.lineFailures ??= []).push({ where: where(doc.source), reason: scrub(errorMessage(e)) });
+    }
+  }
+  if (loaded.documents[0].format === 'jsonl') {
+    await beforeWrite?.();
+    result.pruned = pruneJsonl(kb, finalPath, seen);
+  }
+  const outcomes = new Set(result.documents.map((d) => d.outcome));
+  result.status = result.documents.length === 0 ? 'failed' : outcomes.has('added') ? 'added' : outcomes.has('updated') ? 'updated' : 'unchanged';
+  if (result.status === 'failed') Object.assign(result, { code: 'bad_file', reason: result.lineFailures?.[0]?.reason ?? 'no document ingested' });
+  return result;
+}
+
+/** Documents of an earlier upload of the same JSON Lines file whose line is gone. */
+function pruneJsonl(kb: KnowledgeBase, file: string, seen: ReadonlySet<string>): number {
+  let pruned = 0;
+  for (const doc of kb.store.listDocuments()) {
+    if (!doc.source.startsWith(`${file}#`) || seen.has(doc.source)) continue;
+    for (const id of kb.store.deleteDocument(doc.id)) kb.index.remove(id);
+    pruned++;
+  }
+  kb.markSynced();
+  return pruned;
+}
+
+/**
+ * Ingest uploaded files one after the other (the caller holds the writer lock), then save the
+ * index. Files not started when `signal` aborts are reported as failed with code `timeout`.
+ */
+export interface UploadOptions {
+  /** Files not started when it aborts are skipped. */
+  signal?: AbortSignal;
+  /** Awaited right before pruning removes documents (see turns.ts). */
+  beforeWrite?: () => Promise<void>;
+}
+
+export async function ingestUploads(kb: KnowledgeBase, files: readonly IncomingFile[], dataDir: string, settings: Settings, { signal, beforeWrite }: UploadOptions = {}): Promise<FileResult[]> {
+  const root = uploadsDir(dataDir);
+  fs.mkdirSync(root, { recursive: true });
+  const results: FileResult[] = [];
+  try {
+    for (const file of files) {
+      if (signal?.aborted) {
+        results.push(failed(shownName(file.originalName), 'timeout', 'the request ended before this file was ingested'));
+        continue;
+      }
+      try {
+        results.push(await ingestOne(kb, file, root, settings, beforeWrite));
+      } catch (e) {
+        results.push(failed(shownName(file.originalName), 'internal', errorMessage(e).split(path.resolve(file.tempPath)).join('(upload)')));
+      }
+    }
+  } finally {
+    for (const f of files) fs.rmSync(f.tempPath, { force: true });
+    kb.save();
+  }
+  return results;
+}
+
+/** After a deletion: remove the uploaded file when no document comes from it any more. */
+export function removeUploadIfUnused(kb: KnowledgeBase, dataDir: string, source: string): void {
+  const root = uploadsDir(dataDir);
+  const file = source.replace(/#.*$/, '');
+  if (path.dirname(file) !== root) return;
+  const stillUsed = kb.store.listDocuments().some((d) => d.source === file || d.source.startsWith(`${file}#`));
+  if (!stillUsed) fs.rmSync(file, { force: true });
+}
