@@ -99,7 +99,9 @@ export function selectSentences(
       const present = new Set(sentenceWords);
       const cov = coverageOf(present, terms, idf);
       const next = sentences[position + 1];
-      const answerEnd = next && next.end - s.start <= MAX_ANSWER_CHARS && !QUESTION_END.test(next.text) ? next.end : s.end;
+      // The next sentence joins only within the same line: a line break starts a heading, an item or a paragraph.
+      const joins = next && next.end - s.start <= MAX_ANSWER_CHARS && !QUESTION_END.test(next.text) && !p.text.slice(s.end, next.start).includes('\n');
+      const answerEnd = joins ? next.end : s.end;
       // An answer adds something to the question: a meaningful word it does not contain.
       const spanStems = new Set(contentStems(p.text.slice(s.start, answerEnd)));
       if (![...spanStems].some((w) => !questionSet.has(w))) {

@@ -75,3 +75,14 @@ describe('normalizeAnswer (SQuAD)', () => {
     expect(normalizeAnswer('a 291.42 tCO2eq')).toBe('291 42 tco2eq');
   });
 });
+
+describe('the answer span', () => {
+  it('adds the next sentence of the same paragraph, never one after a line break', () => {
+    const text = 'Avatar is an animated series. It first aired on February 21, 2005.\nA heading line here';
+    const q = 'When did Avatar first air?';
+    const [best] = selectSentences(q, classifyQuestion(q), [passage(text)], new Map(), null);
+    const span = text.slice(best.start, best.answerEnd);
+    expect(span).toBe(best.start === 0 ? 'Avatar is an animated series. It first aired on February 21, 2005.' : 'It first aired on February 21, 2005.');
+    expect(span).not.toContain('\n');
+  });
+});
