@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { SobreError } from '../errors';
 import { migrate } from './migrate';
 import { STORE_MIGRATIONS } from './schema';
@@ -73,7 +73,19 @@ function fromBlob(b: Buffer): Float32Array {
 }
 
 export class SobreStore {
+  private readonly statements = new Map<string, Statement>();
+
   private constructor(readonly db: Db, readonly file: string) {}
+
+  /** Statements are compiled once per store: asking runs several per question. */
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   static open(dataDir: string, { readonly = false }: { readonly?: boolean } = {}): SobreStore {
     const file = path.join(dataDir, STORE_FILE);
@@ -97,12 +109,12 @@ export class SobreStore {
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   get generation(): number {
@@ -110,7 +122,7 @@ export class SobreStore {
   }
 
   private bumpGeneration(): void {
-    this.db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
+    this.stmt("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
   }
 
   /** Record the embedder on first use; refuse another one later. */
@@ -159,7 +171,7 @@ export class SobreStore {
   /** Which of these chunk hashes are already stored (so need no embedding). */
   knownChunkHashes(hashes: readonly string[]): Set<string> {
     const known = new Set<string>();
-    const stmt = this.db.prepare('SELECT 1 FROM chunks WHERE hash = ?').pluck();
+    const stmt = this.stmt('SELECT 1 FROM chunks WHERE hash = ?').pluck();
     for (const h of hashes) if (stmt.get(h) !== undefined) known.add(h);
     return known;
   }
@@ -171,13 +183,13 @@ export class SobreStore {
   replaceDocument(doc: NewDocument, chunks: readonly NewChunkRef[], vectors: ReadonlyMap<string, Float32Array>): ReplaceResult {
     return this.db.transaction((): ReplaceResult => {
       const now = new Date().toISOString();
-      const existing = this.db.prepare('SELECT id FROM documents WHERE source = ?').get(doc.source) as { id: number } | undefined;
+      const existing = this.stmt('SELECT id FROM documents WHERE source = ?').get(doc.source) as { id: number } | undefined;
       let documentId: number;
       let previousChunkIds: number[] = [];
       if (existing) {
         documentId = existing.id;
-        previousChunkIds = this.db.prepare('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
-        this.db.prepare('DELETE FROM document_chunks WHERE document_id = ?').run(documentId);
+        previousChunkIds = this.stmt('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
+        this.stmt('DELETE FROM document_chunks WHERE document_id = ?').run(documentId);
         this.db
           .prepare('UPDATE documents SET title = ?, format = ?, content_hash = ?, size = ?, updated_at = ? WHERE id = ?')
           .run(doc.title, doc.format, doc.contentHash, doc.size, now, documentId);
@@ -188,9 +200,9 @@ export class SobreStore {
             .run(doc.source, doc.title, doc.format, doc.contentHash, doc.size, now, now).lastInsertRowid,
         );
       }
-      const findChunk = this.db.prepare('SELECT id FROM chunks WHERE hash = ?').pluck();
-      const insertChunk = this.db.prepare('INSERT INTO chunks (hash, title, text, vector) VALUES (?, ?, ?, ?)');
-      const insertRef = this.db.prepare('INSERT INTO document_chunks (document_id, ordinal, chunk_id, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)');
+      const findChunk = this.stmt('SELECT id FROM chunks WHERE hash = ?').pluck();
+      const insertChunk = this.stmt('INSERT INTO chunks (hash, title, text, vector) VALUES (?, ?, ?, ?)');
+      const insertRef = this.stmt('INSERT INTO document_chunks (document_id, ordinal, chunk_id, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)');
       const addedChunks: { id: number; vector: Float32Array }[] = [];
       for (const c of chunks) {
         let chunkId = findChunk.get(c.hash) as number | undefined;
@@ -211,8 +223,8 @@ export class SobreStore {
   /** Delete a document; returns the chunk ids no longer referenced by any document. */
   deleteDocument(documentId: number): number[] {
     return this.db.transaction(() => {
-      const chunkIds = this.db.prepare('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
-      const info = this.db.prepare('DELETE FROM documents WHERE id = ?').run(documentId);
+      const chunkIds = this.stmt('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
+      const info = this.stmt('DELETE FROM documents WHERE id = ?').run(documentId);
       if (info.changes === 0) throw new SobreError('not_found', `No document with id ${documentId}`);
       const removed = this.deleteOrphans(chunkIds);
       this.bumpGeneration();
@@ -221,8 +233,8 @@ export class SobreStore {
   }
 
   private deleteOrphans(candidateIds: readonly number[]): number[] {
-    const stillUsed = this.db.prepare('SELECT 1 FROM document_chunks WHERE chunk_id = ? LIMIT 1').pluck();
-    const del = this.db.prepare('DELETE FROM chunks WHERE id = ?');
+    const stillUsed = this.stmt('SELECT 1 FROM document_chunks WHERE chunk_id = ? LIMIT 1').pluck();
+    const del = this.stmt('DELETE FROM chunks WHERE id = ?');
     const removed: number[] = [];
     for (const id of candidateIds) {
       if (stillUsed.get(id) === undefined) {
@@ -234,15 +246,15 @@ export class SobreStore {
   }
 
   chunkIds(): number[] {
-    return this.db.prepare('SELECT id FROM chunks ORDER BY id').pluck().all() as number[];
+    return this.stmt('SELECT id FROM chunks ORDER BY id').pluck().all() as number[];
   }
 
   chunkCount(): number {
-    return this.db.prepare('SELECT COUNT(*) FROM chunks').pluck().get() as number;
+    return this.stmt('SELECT COUNT(*) FROM chunks').pluck().get() as number;
   }
 
   vector(chunkId: number): Float32Array | undefined {
-    const b = this.db.prepare('SELECT vector FROM chunks WHERE id = ?').pluck().get(chunkId) as Buffer | undefined;
+    const b = this.stmt('SELECT vector FROM chunks WHERE id = ?').pluck().get(chunkId) as Buffer | undefined;
     return b ? fromBlob(b) : undefined;
   }
 
@@ -274,7 +286,7 @@ export class SobreStore {
    */
   idf(terms: readonly string[]): Map<string, number> {
     const n = this.chunkCount();
-    const stmt = this.db.prepare('SELECT doc FROM chunks_vocab WHERE term = ?').pluck();
+    const stmt = this.stmt('SELECT doc FROM chunks_vocab WHERE term = ?').pluck();
     const out = new Map<string, number>();
     for (const t of new Set(terms)) {
       const df = (stmt.get(t) as number | undefined) ?? 0;
@@ -285,7 +297,7 @@ export class SobreStore {
 
   /** The chunks with their first containing document, in the order of `chunkIds`. */
   chunksWithSource(chunkIds: readonly number[]): ChunkWithSource[] {
-    const stmt = this.db.prepare(
+    const stmt = this.stmt(
       `SELECT c.id AS chunkId, c.text, d.id AS documentId, d.title, d.source, dc.start_offset AS start, dc.end_offset AS end
        FROM chunks c JOIN document_chunks dc ON dc.chunk_id = c.id JOIN documents d ON d.id = dc.document_id
        WHERE c.id = ? ORDER BY d.id, dc.ordinal LIMIT 1`,
@@ -301,9 +313,9 @@ export class SobreStore {
   /** Each document's chunk count and duplicate check, for consistency tests and `/readyz`. */
   stats(): { documents: number; chunks: number; references: number } {
     return {
-      documents: this.db.prepare('SELECT COUNT(*) FROM documents').pluck().get() as number,
+      documents: this.stmt('SELECT COUNT(*) FROM documents').pluck().get() as number,
       chunks: this.chunkCount(),
-      references: this.db.prepare('SELECT COUNT(*) FROM document_chunks').pluck().get() as number,
+      references: this.stmt('SELECT COUNT(*) FROM document_chunks').pluck().get() as number,
     };
   }
 }
