@@ -6,6 +6,7 @@
  * with its vector. Each document is committed in its own transaction; the index is saved
  * atomically every few seconds and at the end, and `KnowledgeBase.open` repairs it after a crash.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { SobreConfig } from '../config';
 import { errorMessage } from '../errors';
@@ -81,6 +82,17 @@ export async function ingestDocument(kb: KnowledgeBase, doc: LoadedDocument, set
   };
 }
 
+/** sha256 of a file's bytes, or null when it cannot be read or is too large (the loader then says why). */
+async function rawFileHash(file: string, maxBytes: number): Promise<string | null> {
+  try {
+    const stat = await fs.promises.stat(file);
+    if (!stat.isFile() || stat.size > maxBytes) return null;
+    return createHash('sha256').update(await fs.promises.readFile(file)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 /** Remove documents whose source file is gone, or whose JSONL line is gone from a file read in this run. */
 export function pruneMissing(kb: KnowledgeBase, seenSources: ReadonlySet<string>, filesRead: ReadonlySet<string>): number {
   let pruned = 0;
@@ -114,9 +126,22 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
   const rate = () => chunksDone / Math.max(0.001, (Date.now() - started) / 1000);
 
   for (const [i, file] of files.entries()) {
+    const rawHash = await rawFileHash(file, settings.maxFileBytes);
+    const unchanged = rawHash ? kb.store.unchangedFile(file, rawHash) : undefined;
+    if (unchanged) {
+      // Same bytes as a complete earlier ingest: no parsing, no chunking, no embedding.
+      filesRead.add(file);
+      for (const d of unchanged) {
+        seen.add(d.source);
+        summary.unchanged++;
+        summary.documents.push({ source: d.source, documentId: d.id, outcome: 'unchanged', chunks: d.chunks });
+      }
+      continue;
+    }
     const loaded = await loadFile(file, { maxFileBytes: settings.maxFileBytes });
     summary.failures.push(...loaded.failures);
     if (loaded.documents.length > 0) filesRead.add(file);
+    let complete = loaded.failures.length === 0 && loaded.documents.length > 0;
     for (const doc of loaded.documents) {
       seen.add(doc.source);
       try {
@@ -127,6 +152,7 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
         chunksDone += r.outcome === 'unchanged' ? 0 : r.chunks;
         summary.documents.push({ source: doc.source, documentId: r.documentId, outcome: r.outcome, chunks: r.chunks });
       } catch (e) {
+        complete = false;
         summary.failures.push({ path: doc.source, reason: errorMessage(e) });
       }
       if (Date.now() - lastSave > saveEveryMs) {
@@ -138,6 +164,7 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
         chunks: chunksDone, chunksPerSecond: rate(), current: doc.source,
       });
     }
+    if (complete && rawHash) kb.store.recordFile(file, rawHash, loaded.documents.length);
   }
   if (opts.prune) summary.pruned = pruneMissing(kb, seen, filesRead);
   kb.save();

@@ -53,4 +53,8 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')");
   },
+  // Raw bytes' hash of each file fully ingested, so an unchanged file is not even parsed again.
+  (db) => {
+    db.exec('CREATE TABLE files (path TEXT PRIMARY KEY, raw_hash TEXT NOT NULL, documents INTEGER NOT NULL, checked_at TEXT NOT NULL)');
+  },
 ];

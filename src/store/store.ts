@@ -168,6 +168,28 @@ export class SobreStore {
       .all(...params) as StoredDocument[];
   }
 
+  /** The documents read from `file`: the file itself, or its JSONL lines (`file#id`). */
+  documentsOfFile(file: string): StoredDocument[] {
+    return this.documentsWhere("d.source = ? OR substr(d.source, 1, length(?) + 1) = ? || '#'", file, file, file);
+  }
+
+  /**
+   * The documents of `file` when its raw bytes are those fully ingested last time and all its
+   * documents are still there; undefined when the file must be read again.
+   */
+  unchangedFile(file: string, rawHash: string): StoredDocument[] | undefined {
+    const row = this.stmt('SELECT raw_hash AS rawHash, documents FROM files WHERE path = ?').get(file) as { rawHash: string; documents: number } | undefined;
+    if (!row || row.rawHash !== rawHash) return undefined;
+    const docs = this.documentsOfFile(file);
+    return docs.length === row.documents ? docs : undefined;
+  }
+
+  /** Remember that every document of `file` (with these raw bytes) is in the store. */
+  recordFile(file: string, rawHash: string, documents: number): void {
+    this.stmt('INSERT INTO files (path, raw_hash, documents, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET raw_hash = excluded.raw_hash, documents = excluded.documents, checked_at = excluded.checked_at')
+      .run(file, rawHash, documents, new Date().toISOString());
+  }
+
   /** Which of these chunk hashes are already stored (so need no embedding). */
   knownChunkHashes(hashes: readonly string[]): Set<string> {
     const known = new Set<string>();

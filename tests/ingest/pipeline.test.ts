@@ -47,6 +47,27 @@ describe('ingestPaths (real SQLite, hnswlib and loaders; hash embedder)', () => 
     expect(kb.check().consistent).toBe(true);
   });
 
+  it('does not even parse a file whose bytes are unchanged, unless one of its documents went missing', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('../../src/ingest/load') as typeof import('../../src/ingest/load');
+    write('a.md', para('alpha', 3));
+    write('lines.jsonl', '{"id":"1","title":"One","text":"first line text"}\n{"id":"2","title":"Two","text":"second line text"}\n');
+    await ingestPaths(kb, [docs], config);
+    const spy = jest.spyOn(load, 'loadFile');
+    try {
+      const again = await ingestPaths(kb, [docs], config);
+      expect(again).toMatchObject({ unchanged: 3, added: 0, failed: 0 });
+      expect(spy).not.toHaveBeenCalled();
+      const line = kb.store.findDocument(`${path.join(docs, 'lines.jsonl')}#2`);
+      for (const id of kb.store.deleteDocument(line?.id ?? -1)) kb.index.remove(id);
+      const repaired = await ingestPaths(kb, [docs], config);
+      expect(repaired).toMatchObject({ added: 1, unchanged: 2 });
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('replaces a changed document’s chunks and drops its old vectors from the index', async () => {
     const a = write('a.md', para('alpha', 20));
     await ingestPaths(kb, [docs], config);
