@@ -11,6 +11,7 @@ import path from 'node:path';
 import { CALIBRATION_VERSION, operatingPoint, precisionCurve, type Calibration } from '../src/answer/calibration';
 import { FEATURE_NAMES } from '../src/answer/features';
 import { fitLogistic, predict } from '../src/answer/logistic';
+import { ruledOut } from '../src/answer/router';
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { createEmbedder } from '../src/embed';
 import { errorMessage } from '../src/errors';
@@ -98,20 +99,20 @@ async function main(): Promise<number> {
   const examples: RouterExample[] = [];
   for (const d of runs) {
     log(`computing router features for ${d.name}`);
-    examples.push(...(await routerExamples(d.kb, d.retriever, d.runs, fusion, config.topK, 0, selector)));
+    examples.push(...(await routerExamples(d.kb, d.retriever, d.runs, fusion, config.topK, selector)));
   }
   if (dump) {
     // One line per question, for offline analysis of the features.
     fs.writeFileSync(dump, examples.map((e) => JSON.stringify({
       id: e.run.q.id, question: e.run.q.question, answers: e.run.q.answers, answerable: e.run.q.answerable,
-      validation: e.run.validation, correct: e.correct, ruled: e.ruled, goldAtTop: e.goldAtTop, features: e.features, best: e.best,
+      validation: e.run.validation, correct: e.correct, needsReasoning: e.question.needsReasoning, goldAtTop: e.goldAtTop, features: e.features, best: e.best,
     })).join('\n'));
   }
   const fitExamples = examples.filter((e) => !e.run.validation);
   const validation = examples.filter((e) => e.run.validation);
   // Abstain only below what 95% of answerable questions with the gold passage on top reach.
   const abstainBelowCoverage = Math.min(0.5, quantile(fitExamples.filter((e) => e.run.q.answerable && e.goldAtTop).map((e) => e.features.passage_coverage), 0.05));
-  const rule = (e: RouterExample) => (e.features.passage_coverage < abstainBelowCoverage ? 'abstain' : e.ruled === 'generate' ? 'generate' : null);
+  const rule = (e: RouterExample) => ruledOut(e, e.passageCount, abstainBelowCoverage);
 
   // 4. The model, on fit examples that the rules leave to it.
   const trainable = fitExamples.filter((e) => rule(e) === null);

@@ -64,8 +64,8 @@ export async function gatherEvidence(question: string, passages: readonly Passag
 }
 
 /** Abstain and reasoning rules come before the model: such questions never go direct. */
-export function ruledOut(evidence: Evidence, passages: readonly Passage[], abstainBelowCoverage: number): 'abstain' | 'generate' | null {
-  if (passages.length === 0 || evidence.features.passage_coverage < abstainBelowCoverage) return 'abstain';
+export function ruledOut(evidence: Pick<Evidence, 'features' | 'question'>, passageCount: number, abstainBelowCoverage: number): 'abstain' | 'generate' | null {
+  if (passageCount === 0 || evidence.features.passage_coverage < abstainBelowCoverage) return 'abstain';
   if (evidence.question.needsReasoning) return 'generate';
   return null;
 }
@@ -93,7 +93,7 @@ export class AnswerRouter {
       questionType: evidence.question,
     };
     const common = { confidence: probability, explanation };
-    const rule = ruledOut(evidence, passages, this.calibration.abstainBelowCoverage);
+    const rule = ruledOut(evidence, passages.length, this.calibration.abstainBelowCoverage);
     if (rule === 'abstain') {
       return { route: 'abstain', reason: 'The documents do not cover this question.', ...common };
     }

@@ -5,8 +5,8 @@
 import { routeContext } from '../answer/ask';
 import { normalizeAnswer, type Features } from '../answer/features';
 import type { LogisticModel } from '../answer/logistic';
-import { classifyQuestion } from '../answer/question-type';
-import { gatherEvidence, ruledOut } from '../answer/router';
+import { classifyQuestion, type QuestionType } from '../answer/question-type';
+import { gatherEvidence } from '../answer/router';
 import { SELECTOR_FEATURES, selectSentences } from '../answer/sentence-selector';
 import { contentStems } from '../text/tokens';
 import type { KnowledgeBase } from '../knowledge/knowledge-base';
@@ -95,8 +95,9 @@ export interface RouterExample {
   features: Features;
   /** Whether the best sentence contains a gold answer (and the question is answerable). */
   correct: boolean;
-  /** Rule that keeps it from a direct answer regardless of the model. */
-  ruled: 'abstain' | 'generate' | null;
+  /** What the router's rules need (see `ruledOut`), applied once the abstain threshold is known. */
+  question: QuestionType;
+  passageCount: number;
   goldAtTop: boolean;
   best: string | null;
 }
@@ -128,7 +129,6 @@ export async function routerExamples(
   runs: readonly QuestionRun[],
   weights: FusionWeights,
   topK: number,
-  abstainBelowCoverage: number,
   selector: LogisticModel | null,
 ): Promise<RouterExample[]> {
   const out: RouterExample[] = [];
@@ -142,7 +142,8 @@ export async function routerExamples(
       run,
       features: evidence.features,
       correct,
-      ruled: ruledOut(evidence, passages, abstainBelowCoverage),
+      question: evidence.question,
+      passageCount: passages.length,
       goldAtTop: goldRank(run, weights) === 1,
       best: evidence.best?.text ?? null,
     });

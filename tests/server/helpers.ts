@@ -14,6 +14,7 @@ import { loadConfig, type SobreConfig } from '../../src/config';
 import type { Embedder } from '../../src/embed/types';
 import type { Generator } from '../../src/generate/types';
 import { silentLogger, type Logger } from '../../src/server/logger';
+import type { Problem } from '../../src/server/problem';
 import { createService, type Service } from '../../src/server/service';
 import { HashEmbedder } from '../helpers/hash-embedder';
 import { makeTempDir, removeDir } from '../helpers/temp';
@@ -152,15 +153,7 @@ export function multipartBody(parts: { filename: string; content: string | Buffe
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  requestId?: string;
-  [k: string]: unknown;
-}
+export type ProblemBody = Problem;
 
 /** Assert a response is a problem document with this status, and return it. */
 export async function expectProblem(res: Response, status: number, code?: string): Promise<ProblemBody> {
