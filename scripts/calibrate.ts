@@ -74,6 +74,10 @@ async function main(): Promise<number> {
 
   // 1. Fusion weights: best MRR on the fit split of all datasets together.
   const fitRuns = runs.flatMap((d) => d.runs.filter((r) => !r.validation));
+  if (fitRuns.length === 0 || fitRuns.length === runs.reduce((n, d) => n + d.runs.length, 0)) {
+    log(`calibrate needs questions from both splits (70% of articles fit, 30% validate); these ${fitRuns.length === 0 ? 'are all in the validation split' : 'are all in the fit split'}. --limit takes the first questions of a dataset, which may come from few articles: raise or drop it.`);
+    return 1;
+  }
   let fusion: FusionWeights = { lexical: 1, dense: 0 };
   let bestMrr = -1;
   console.log('fusion (fit split): dense weight → R@1 R@5 MRR');
