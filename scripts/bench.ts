@@ -12,7 +12,7 @@ import { createEmbedder } from '../src/embed';
 import { errorMessage } from '../src/errors';
 import { percentile } from '../src/evaluation/metrics';
 import { ingestPaths } from '../src/ingest/pipeline';
-import { KnowledgeBase } from '../src/knowledge/knowledge-base';
+import { openKnowledge } from '../src/knowledge';
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -33,10 +33,11 @@ async function main(): Promise<number> {
     let t = performance.now();
     const embedder = await createEmbedder(config);
     const loadMs = performance.now() - t;
-    const kb = KnowledgeBase.open(config, embedder);
-    const first = await ingestPaths(kb, [corpus], config);
-    const second = await ingestPaths(kb, [corpus], config);
-    kb.close();
+    const knowledge = await openKnowledge(config, embedder);
+    const target = { knowledge, embedder, settings: config };
+    const first = await ingestPaths(target, [corpus]);
+    const second = await ingestPaths(target, [corpus]);
+    await knowledge.close();
     console.log(`embedder ${embedder.id}: loaded in ${loadMs.toFixed(0)} ms`);
     console.log(`ingest ${corpus}: ${first.added} documents, ${first.chunksEmbedded} chunks in ${first.seconds.toFixed(2)} s = ${first.chunksPerSecond.toFixed(1)} chunks/s, ${(first.added / first.seconds).toFixed(2)} documents/s`);
     console.log(`re-ingest (nothing changed): ${second.seconds.toFixed(3)} s, ${second.chunksEmbedded} chunks embedded, ${(first.seconds / Math.max(second.seconds, 1e-6)).toFixed(0)}x faster`);

@@ -16,7 +16,7 @@ import { loadConfig, parseSettingFlags } from '../src/config';
 import { createEmbedder } from '../src/embed';
 import { errorMessage } from '../src/errors';
 import { loadDataset } from '../src/evaluation/dataset';
-import { retrieveAll, retrievalMetrics, routerExamples, sentenceExamples, type QuestionRun, type RouterExample } from '../src/evaluation/collect';
+import { retrieveAll, retrievalMetrics, routerExamples, sentenceExamples, type EvalKnowledge, type QuestionRun, type RouterExample } from '../src/evaluation/collect';
 import { SELECTOR_FEATURES } from '../src/answer/sentence-selector';
 import { openDatasetKnowledge } from '../src/evaluation/prepare';
 import { HybridRetriever, type FusionWeights } from '../src/retrieve/hybrid-retriever';
@@ -62,14 +62,14 @@ async function main(): Promise<number> {
   out = path.resolve(out || path.join(config.dataDir, 'calibration.json'));
   const embedder = await createEmbedder(config);
 
-  const runs: { name: string; runs: QuestionRun[]; kb: Awaited<ReturnType<typeof openDatasetKnowledge>>['kb']; retriever: HybridRetriever }[] = [];
+  const runs: { name: string; runs: QuestionRun[]; source: EvalKnowledge }[] = [];
   for (const dir of datasets) {
     const dataset = loadDataset(dir);
-    const { kb } = await openDatasetKnowledge(config, dataset, embedder, log);
-    const retriever = new HybridRetriever(kb);
+    const { knowledge } = await openDatasetKnowledge(config, dataset, embedder, log);
+    const source: EvalKnowledge = { knowledge, embedder, retriever: new HybridRetriever(knowledge, embedder) };
     const questions = dataset.questions.slice(0, limit);
     log(`retrieving for ${questions.length} ${dataset.name} questions`);
-    runs.push({ name: dataset.name, runs: await retrieveAll(kb, retriever, dataset, questions, config.candidateK), kb, retriever });
+    runs.push({ name: dataset.name, runs: await retrieveAll(source, dataset, questions, config.candidateK), source });
   }
 
   // 1. Fusion weights: best MRR on the fit split of all datasets together.
@@ -94,7 +94,8 @@ async function main(): Promise<number> {
   console.log(`chosen fusion: lexical ${fusion.lexical}, dense ${fusion.dense}`);
 
   // 2. The sentence selector, on the fit split's candidate sentences.
-  const sentences = runs.flatMap((d) => sentenceExamples(d.kb, d.retriever, d.runs.filter((r) => !r.validation), fusion, config.topK));
+  const sentences: { x: number[]; y: number }[] = [];
+  for (const d of runs) sentences.push(...(await sentenceExamples(d.source, d.runs.filter((r) => !r.validation), fusion, config.topK)));
   const selector = fitLogistic(SELECTOR_FEATURES, sentences.map((e) => e.x), sentences.map((e) => e.y));
   console.log(`sentence selector fitted on ${sentences.length} sentences (${sentences.filter((e) => e.y === 1).length} containing an answer)`);
   SELECTOR_FEATURES.forEach((n, j) => console.log(`  ${n.padEnd(24)} ${selector.weights[j].toFixed(3)}`));
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
   const examples: RouterExample[] = [];
   for (const d of runs) {
     log(`computing router features for ${d.name}`);
-    examples.push(...(await routerExamples(d.kb, d.retriever, d.runs, fusion, config.topK, selector)));
+    examples.push(...(await routerExamples(d.source, d.runs, fusion, config.topK, selector)));
   }
   if (dump) {
     // One line per question, for offline analysis of the features.
@@ -162,7 +163,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(calibration, null, 1)}\n`);
   console.log(`wrote ${out}`);
-  for (const d of runs) d.kb.close();
+  for (const d of runs) await d.source.knowledge.close();
   return 0;
 }
 

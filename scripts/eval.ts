@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const dataset = loadDataset(datasetDir);
   const embedder = await createEmbedder(base);
   const prepared = await openDatasetKnowledge(base, dataset, embedder, log);
-  prepared.kb.close();
+  await prepared.knowledge.close();
   const deps = await createDeps(prepared.config, { ledger: false, embedder, generator: null });
   try {
     const calibratedOn = deps.router.calibration.datasets;
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     const isHeldOut = questions.map((q) => heldOut(dataset, q, calibratedOn));
 
     log(`retrieval metrics over ${questions.length} questions`);
-    const runs = (await retrieveAll(deps.kb, deps.retriever, dataset, questions, base.candidateK)).filter((_, i) => isHeldOut[i]);
+    const runs = (await retrieveAll(deps, dataset, questions, base.candidateK)).filter((_, i) => isHeldOut[i]);
     const bm25 = retrievalMetrics(runs, { lexical: 1, dense: 0 });
     const dense = retrievalMetrics(runs, { lexical: 0, dense: 1 });
     const fused = retrievalMetrics(runs, deps.router.calibration.fusion);
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    deps.close();
+    await deps.close();
   }
 }
 

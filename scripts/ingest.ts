@@ -6,7 +6,7 @@ import { loadConfig, parseSettingFlags } from '../src/config';
 import { createEmbedder } from '../src/embed';
 import { errorMessage, isSobreError } from '../src/errors';
 import { ingestPaths, type IngestProgress } from '../src/ingest/pipeline';
-import { KnowledgeBase } from '../src/knowledge/knowledge-base';
+import { openKnowledge } from '../src/knowledge';
 
 const USAGE = 'usage: npm run ingest -- <files or folders...> [--prune] [--data-dir DIR] [--chunk-size N] [--chunk-overlap N]';
 
@@ -42,14 +42,14 @@ async function main(): Promise<number> {
   }
   const config = loadConfig(process.env, flags);
   const embedder = await createEmbedder(config);
-  const kb = KnowledgeBase.open(config, embedder);
+  const knowledge = await openKnowledge(config, embedder);
   try {
-    const r = kb.lastRepair;
+    const r = knowledge.opened;
     if (r.added + r.removed > 0) console.error(`repaired the index after an interrupted run: ${r.added} vectors restored from the store, ${r.removed} removed`);
-    const s = await ingestPaths(kb, paths, config, { prune, onProgress: progressPrinter() });
+    const s = await ingestPaths({ knowledge, embedder, settings: config }, paths, { prune, onProgress: progressPrinter() });
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const f of s.failures) console.error(`failed: ${f.path}: ${f.reason}`);
-    const stats = kb.store.stats();
+    const stats = await knowledge.stats();
     console.log(
       `added ${s.added}, updated ${s.updated}, unchanged ${s.unchanged}, failed ${s.failed}, pruned ${s.pruned} ` +
         `in ${s.seconds.toFixed(2)} s; ${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused, ${s.chunksPerSecond.toFixed(1)} chunks/s. ` +
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     );
     return s.failed > 0 ? 1 : 0;
   } finally {
-    kb.close();
+    await knowledge.close();
   }
 }
 

@@ -9,15 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { ComputeLedger } from '../src/ledger/ledger';
+import { SqliteLedgerStore } from '../src/ledger/sqlite-store';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../src/ledger/render';
 import { resolveReportRange } from '../src/ledger/report-range';
-
-/** The store's file name inside dataDir (src/store/store.ts, STORE_FILE). */
-const DB_FILE = 'sobre.db';
 
 const USAGE = `Usage: npm run report -- [--from ISO] [--to ISO] [--format table|json|csv|html] [--out FILE] [--data-dir DIR]
   --from, --to   ISO 8601 dates (2024-05-01 or 2024-05-01T12:00:00Z); from inclusive, to exclusive; default last 7 days
@@ -82,18 +79,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const now = io.now ? io.now() : new Date();
     const range = resolveReportRange({ from: args.from, to: args.to }, now);
     const format = args.format ?? (args.out ? formatFromFile(args.out) : undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
-    const dbFile = path.join(config.dataDir, DB_FILE);
-    if (!fs.existsSync(dbFile)) throw new Error(`No Sobre store at ${dbFile} (set --data-dir or SOBRE_DATA_DIR)`);
-    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    const ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir, { readonly: true }), config, { now: () => now });
     try {
-      const ledger = ComputeLedger.open(db, config, { now: () => now });
       const text = renderReport(await ledger.report(range), format);
       if (args.out) {
         fs.writeFileSync(path.resolve(io.cwd, args.out), text);
         io.stderr.write(`Wrote ${format} report to ${args.out}\n`);
       } else io.stdout.write(text);
     } finally {
-      db.close();
+      await ledger.close();
     }
     return 0;
   } catch (e) {

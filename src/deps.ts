@@ -1,6 +1,6 @@
 /**
  * Wires the real implementations from the configuration: the one place that knows which
- * embedder, store, index, router, generator and ledger a process uses.
+ * embedder, knowledge, router, generator and ledger a process uses.
  */
 import { AskService } from './answer/ask';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
@@ -10,20 +10,23 @@ import { createEmbedder } from './embed';
 import type { Embedder } from './embed/types';
 import { createGenerator } from './generate';
 import type { Generator } from './generate/types';
-import { KnowledgeBase } from './knowledge/knowledge-base';
+import { openKnowledge } from './knowledge';
+import type { Knowledge } from './knowledge/types';
 import { ComputeLedger } from './ledger/ledger';
+import { SqliteLedgerStore } from './ledger/sqlite-store';
 import { HybridRetriever } from './retrieve/hybrid-retriever';
 
 export interface SobreDeps {
   config: SobreConfig;
   embedder: Embedder;
-  kb: KnowledgeBase;
+  knowledge: Knowledge;
   retriever: HybridRetriever;
   router: AnswerRouter;
   generator: Generator | null;
   ledger: ComputeLedger | null;
   ask: AskService;
-  close(): void;
+  /** Flushes and closes the knowledge and the ledger. */
+  close(): Promise<void>;
 }
 
 export interface DepsOptions {
@@ -36,16 +39,25 @@ export interface DepsOptions {
 export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): Promise<SobreDeps> {
   const embedder = opts.embedder ?? (await createEmbedder(config));
   const generator = opts.generator !== undefined ? opts.generator : await createGenerator(config);
-  const kb = KnowledgeBase.open(config, embedder);
+  const knowledge = await openKnowledge(config, embedder);
+  let ledger: ComputeLedger | null = null;
   try {
     const calibration = loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE);
     const router = new AnswerRouter(calibration, config.targetPrecision);
-    const retriever = new HybridRetriever(kb);
-    const ledger = opts.ledger === false ? null : ComputeLedger.open(kb.store.db, config, { embedder });
-    const ask = new AskService({ config, kb, retriever, router, generator, ledger });
-    return { config, embedder, kb, retriever, router, generator, ledger, ask, close: () => kb.close() };
+    const retriever = new HybridRetriever(knowledge, embedder);
+    if (opts.ledger !== false) ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir), config, { embedder });
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger });
+    const close = async () => {
+      try {
+        await knowledge.close();
+      } finally {
+        await ledger?.close();
+      }
+    };
+    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, close };
   } catch (e) {
-    kb.close();
+    await knowledge.close();
+    await ledger?.close();
     throw e;
   }
 }

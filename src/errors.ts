@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'circuit_open'
   | 'unauthorized'
   | 'rate_limited'
+  | 'cancelled' // the caller gave up (request aborted, shutdown) before the work was committed
   | 'internal';
 
 export class SobreError extends Error {

@@ -7,7 +7,8 @@ import type { SobreConfig } from '../config';
 import { errorMessage } from '../errors';
 import { buildPrompt, countTokensApprox } from '../generate/prompt';
 import type { GenerateEvent, GenerateResult, Generator, GeneratorPassage, TokenUsage } from '../generate/types';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { Embedder } from '../embed/types';
+import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
 import type { AskOutcome } from '../ledger/types';
 import type { HybridRetriever } from '../retrieve/hybrid-retriever';
@@ -64,7 +65,8 @@ export type AskStreamEvent =
 
 export interface AskDeps {
   config: Pick<SobreConfig, 'topK' | 'candidateK' | 'llmContextTokens' | 'llmMaxTokens'>;
-  kb: KnowledgeBase;
+  knowledge: Knowledge;
+  embedder: Embedder;
   retriever: HybridRetriever;
   router: AnswerRouter;
   generator: Generator | null;
@@ -84,11 +86,11 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** How the router gets the dense similarity of a candidate sentence: one more embedding. */
-export function routeContext(kb: KnowledgeBase, queryVector: Float32Array): RouteContext {
+/** How the router gets term statistics, and the dense similarity of a candidate sentence (one more embedding). */
+export function routeContext(knowledge: Knowledge, embedder: Embedder, queryVector: Float32Array): RouteContext {
   return {
-    stats: kb.store,
-    sentenceCosine: async (c) => cosine(queryVector, (await kb.embedder.embed([c.text], 'passage'))[0]),
+    stats: knowledge,
+    sentenceCosine: async (c) => cosine(queryVector, (await embedder.embed([c.text], 'passage'))[0]),
   };
 }
 
@@ -118,10 +120,10 @@ export class AskService {
   private async prepare(question: string): Promise<Prepared> {
     const startedAt = performance.now();
     const cpuStart = process.cpuUsage();
-    const { kb, retriever, router, config } = this.deps;
+    const { knowledge, embedder, retriever, router, config } = this.deps;
     const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.calibration.fusion });
     const t = performance.now();
-    const decision = await router.route(question, retrieval.passages, routeContext(kb, retrieval.queryVector));
+    const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, retrieval.queryVector));
     const routeMs = performance.now() - t;
     return {
       startedAt, cpuStart, passages: retrieval.passages, decision,
@@ -196,11 +198,11 @@ export class AskService {
       p.timings.generateMs = performance.now() - g0;
     }
     p.timings.totalMs = performance.now() - p.startedAt;
-    response.compute = this.record(question, response, passages, pathCpuMs, generation, generatorError);
+    response.compute = await this.record(question, response, passages, pathCpuMs, generation, generatorError);
     yield { event: 'done', data: response };
   }
 
-  private record(question: string, r: AskResponse, passages: readonly Passage[], pathCpuMs: number, generation: AskOutcome['generation'], generatorError?: string): unknown {
+  private async record(question: string, r: AskResponse, passages: readonly Passage[], pathCpuMs: number, generation: AskOutcome['generation'], generatorError?: string): Promise<unknown> {
     const { ledger, config } = this.deps;
     if (!ledger) return undefined;
     const counterfactual = buildPrompt(question, toGeneratorPassages(passages), {

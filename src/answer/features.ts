@@ -11,10 +11,6 @@ import { coverageOf, selectSentences, type SentenceCandidate } from './sentence-
 
 export type { SentenceCandidate } from './sentence-selector';
 
-export interface TermStats {
-  idf(terms: readonly string[]): Map<string, number>;
-}
-
 export const FEATURE_NAMES = [
   'sentence_coverage', 'sentence_plain_coverage', 'selector_score', 'selector_margin', 'sentence_cosine',
   'passage_coverage', 'missing_idf_max', 'bm25_log_ratio', 'cosine_top', 'cosine_margin', 'retrievers_agree',
@@ -39,15 +35,20 @@ function questionEntities(question: string): string[] {
   return tokens.filter((t, i) => (i > 0 && /^\p{Lu}/u.test(t)) || /^\p{N}+$/u.test(t)).map((t) => stem(fold(t)));
 }
 
+/** The question's distinct content stems: the terms whose IDF the features weigh. */
+export function questionTerms(question: string): string[] {
+  return [...new Set(contentStems(question))];
+}
+
+/** `idf` must hold the IDF of every `questionTerms(question)` (`TermStats.idf`). */
 export function computeEvidence(
   question: string,
   passages: readonly Passage[],
-  stats: TermStats,
+  idf: ReadonlyMap<string, number>,
   selector: LogisticModel | null,
 ): Evidence {
   const qtype = classifyQuestion(question);
-  const terms = [...new Set(contentStems(question))];
-  const idf = stats.idf(terms);
+  const terms = questionTerms(question);
   const candidates = selectSentences(question, qtype, passages, idf, selector);
   const best = candidates[0] ?? null;
   const second = candidates.find((c) => c.text !== best?.text);

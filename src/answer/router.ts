@@ -6,10 +6,11 @@
  *                             | generate { reason }   (relevant passages, not confident)
  *                             | abstain  { reason }   (the corpus does not cover it)
  */
+import type { TermStats } from '../knowledge/types';
 import type { Passage } from '../retrieve/types';
 import { MAX_ANSWER_CHARS } from './sentence-selector';
 import { operatingPoint, type Calibration, type OperatingPoint } from './calibration';
-import { computeEvidence, FEATURE_NAMES, type Evidence, type Features, type SentenceCandidate, type TermStats } from './features';
+import { computeEvidence, FEATURE_NAMES, questionTerms, type Evidence, type Features, type SentenceCandidate } from './features';
 import { contributions, predict, type LogisticModel } from './logistic';
 
 
@@ -58,7 +59,8 @@ function clip(text: string, focus: number): { text: string; offset: number } {
 
 /** The router's features for a question; calibration computes them through this same function. */
 export async function gatherEvidence(question: string, passages: readonly Passage[], ctx: RouteContext, selector: LogisticModel | null): Promise<Evidence> {
-  const evidence = computeEvidence(question, passages, ctx.stats, selector);
+  const idf = await ctx.stats.idf(questionTerms(question));
+  const evidence = computeEvidence(question, passages, idf, selector);
   if (evidence.best) evidence.features.sentence_cosine = await ctx.sentenceCosine(evidence.best, passages[evidence.best.passageIndex]);
   return evidence;
 }

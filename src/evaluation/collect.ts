@@ -3,21 +3,21 @@
  * signals, retrieval metrics for a fusion, and the router's features with a correctness label.
  */
 import { routeContext } from '../answer/ask';
-import { normalizeAnswer, type Features } from '../answer/features';
+import { normalizeAnswer, questionTerms, type Features } from '../answer/features';
 import type { LogisticModel } from '../answer/logistic';
 import { classifyQuestion, type QuestionType } from '../answer/question-type';
 import { gatherEvidence } from '../answer/router';
 import { SELECTOR_FEATURES, selectSentences } from '../answer/sentence-selector';
-import { contentStems } from '../text/tokens';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
-import { fuse, type FusionWeights, type HybridRetriever, type ScoredCandidate } from '../retrieve/hybrid-retriever';
+import type { Embedder } from '../embed/types';
+import type { Candidate, Knowledge } from '../knowledge/types';
+import { fuse, type FusionWeights, type HybridRetriever } from '../retrieve/hybrid-retriever';
 import { isValidationGroup, passageId, questionGroup, type Dataset, type DatasetQuestion } from './dataset';
 
 export interface QuestionRun {
   q: DatasetQuestion;
   validation: boolean;
   queryVector: Float32Array;
-  scored: ScoredCandidate[];
+  scored: Candidate[];
   /** Chunk id → passage id in the dataset. */
   passageOf: Map<number, string>;
 }
@@ -38,9 +38,15 @@ export function isCorrect(answer: string, golds: readonly string[]): boolean {
   });
 }
 
+/** What evaluation reads from: the dataset's knowledge, its embedder and a retriever over them. */
+export interface EvalKnowledge {
+  knowledge: Knowledge;
+  embedder: Embedder;
+  retriever: HybridRetriever;
+}
+
 export async function retrieveAll(
-  kb: KnowledgeBase,
-  retriever: HybridRetriever,
+  { knowledge, embedder }: EvalKnowledge,
   dataset: Dataset,
   questions: readonly DatasetQuestion[],
   candidateK: number,
@@ -50,10 +56,10 @@ export async function retrieveAll(
   const batch = 32;
   for (let i = 0; i < questions.length; i += batch) {
     const slice = questions.slice(i, i + batch);
-    const vectors = await kb.embedder.embed(slice.map((q) => q.question), 'query');
-    slice.forEach((q, j) => {
-      const scored = retriever.score(q.question, vectors[j], candidateK);
-      const chunks = kb.store.chunksWithSource(scored.map((s) => s.chunkId));
+    const vectors = await embedder.embed(slice.map((q) => q.question), 'query');
+    for (const [j, q] of slice.entries()) {
+      const scored = await knowledge.candidates({ text: q.question, vector: vectors[j] }, candidateK);
+      const chunks = await knowledge.passages(scored.map((s) => s.chunkId));
       runs.push({
         q,
         validation: isValidationGroup(questionGroup(dataset, q)),
@@ -61,7 +67,7 @@ export async function retrieveAll(
         scored,
         passageOf: new Map(chunks.map((c) => [c.chunkId, passageId(c.source)])),
       });
-    });
+    }
     onProgress?.(Math.min(questions.length, i + batch));
   }
   return runs;
@@ -103,19 +109,18 @@ export interface RouterExample {
 }
 
 /** Every candidate sentence of every question, labelled by whether it contains a gold answer. */
-export function sentenceExamples(
-  kb: KnowledgeBase,
-  retriever: HybridRetriever,
+export async function sentenceExamples(
+  { knowledge, retriever }: EvalKnowledge,
   runs: readonly QuestionRun[],
   weights: FusionWeights,
   topK: number,
-): { x: number[]; y: number }[] {
+): Promise<{ x: number[]; y: number }[]> {
   const out: { x: number[]; y: number }[] = [];
   for (const run of runs) {
     if (!run.q.answerable) continue;
-    const passages = retriever.rank(run.scored, weights, topK);
+    const passages = await retriever.rank(run.scored, weights, topK);
     const qtype = classifyQuestion(run.q.question);
-    const idf = kb.store.idf([...new Set(contentStems(run.q.question))]);
+    const idf = await knowledge.idf(questionTerms(run.q.question));
     for (const c of selectSentences(run.q.question, qtype, passages, idf, null)) {
       out.push({ x: SELECTOR_FEATURES.map((n) => c.features[n]), y: isCorrect(c.text, run.q.answers) ? 1 : 0 });
     }
@@ -124,8 +129,7 @@ export function sentenceExamples(
 }
 
 export async function routerExamples(
-  kb: KnowledgeBase,
-  retriever: HybridRetriever,
+  { knowledge, embedder, retriever }: EvalKnowledge,
   runs: readonly QuestionRun[],
   weights: FusionWeights,
   topK: number,
@@ -133,8 +137,8 @@ export async function routerExamples(
 ): Promise<RouterExample[]> {
   const out: RouterExample[] = [];
   for (const run of runs) {
-    const passages = retriever.rank(run.scored, weights, topK);
-    const evidence = await gatherEvidence(run.q.question, passages, routeContext(kb, run.queryVector), selector);
+    const passages = await retriever.rank(run.scored, weights, topK);
+    const evidence = await gatherEvidence(run.q.question, passages, routeContext(knowledge, embedder, run.queryVector), selector);
     const best = evidence.best;
     const answer = best ? passages[best.passageIndex].text.slice(best.start, best.answerEnd) : '';
     const correct = run.q.answerable && best !== null && isCorrect(answer, run.q.answers);

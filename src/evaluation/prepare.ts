@@ -1,19 +1,20 @@
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
-import { KnowledgeBase } from '../knowledge/knowledge-base';
+import { openKnowledge } from '../knowledge';
+import type { Knowledge } from '../knowledge/types';
 import { datasetDataDir, type Dataset } from './dataset';
 
 /**
  * A dataset's corpus ingested into its own cached folder. Re-running is cheap: unchanged
  * passages are skipped by content hash.
  */
-export async function openDatasetKnowledge(config: SobreConfig, dataset: Dataset, embedder: Embedder, log: (m: string) => void): Promise<{ kb: KnowledgeBase; config: SobreConfig; ingest: IngestSummary }> {
+export async function openDatasetKnowledge(config: SobreConfig, dataset: Dataset, embedder: Embedder, log: (m: string) => void): Promise<{ knowledge: Knowledge; config: SobreConfig; ingest: IngestSummary }> {
   const dataDir = datasetDataDir(config, dataset);
   const scoped: SobreConfig = Object.freeze({ ...config, dataDir });
-  const kb = KnowledgeBase.open(scoped, embedder);
+  const knowledge = await openKnowledge(scoped, embedder);
   log(`ingesting ${dataset.corpusFile} into ${dataDir}`);
-  const ingest = await ingestPaths(kb, [dataset.corpusFile], scoped);
+  const ingest = await ingestPaths({ knowledge, embedder, settings: scoped }, [dataset.corpusFile]);
   log(`  ${ingest.added} added, ${ingest.unchanged} unchanged, ${ingest.failed} failed in ${ingest.seconds.toFixed(1)} s (${ingest.chunksPerSecond.toFixed(1)} chunks/s)`);
-  return { kb, config: scoped, ingest };
+  return { knowledge, config: scoped, ingest };
 }

@@ -3,14 +3,15 @@
  *
  * Incremental by content hash: an unchanged document costs one lookup and no embedding; a
  * changed one replaces its chunks; a chunk text already stored (in any document) is reused
- * with its vector. Each document is committed in its own transaction; the index is saved
- * atomically every few seconds and at the end, and `KnowledgeBase.open` repairs it after a crash.
+ * with its vector. Each document is committed in one step (`Knowledge.commitDocument`); derived
+ * indexes are flushed every few seconds and at the end, and the knowledge repairs them after a crash.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { SobreConfig } from '../config';
-import { errorMessage } from '../errors';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { Embedder } from '../embed/types';
+import { errorMessage, SobreError } from '../errors';
+import type { Knowledge } from '../knowledge/types';
 import { chunkText } from './chunk';
 import { sha256Hex } from './hash';
 import { listFiles, loadFile } from './load';
@@ -49,30 +50,46 @@ export interface IngestOptions {
   saveIntervalSeconds?: number;
 }
 
-type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
+export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
 
-export async function ingestDocument(kb: KnowledgeBase, doc: LoadedDocument, settings: ChunkSettings): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
+/** Where documents go and how: the knowledge, the embedder, the chunking settings, and when to commit. */
+export interface IngestTarget {
+  knowledge: Knowledge;
+  embedder: Embedder;
+  settings: ChunkSettings;
+  /** Awaited right before each commit or deletion (the service waits for questions in flight). */
+  beforeWrite?: () => Promise<void>;
+  /** Stops the work between documents (and before a commit): nothing half-done is committed. */
+  signal?: AbortSignal;
+}
+
+function checkNotAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SobreError('cancelled', 'The ingest was cancelled before this document was committed');
+}
+
+export async function ingestDocument(target: IngestTarget, doc: LoadedDocument): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
+  const { knowledge, embedder, settings } = target;
   const contentHash = sha256Hex(`${doc.title}\n${doc.text}`);
-  const existing = kb.store.findDocument(doc.source);
+  const existing = await knowledge.findDocument(doc.source);
   if (existing && existing.contentHash === contentHash) {
     return { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 };
   }
   const chunks = await chunkText(doc.text, settings);
-  const known = kb.store.knownChunkHashes(chunks.map((c) => c.hash));
+  const known = await knowledge.knownChunkHashes(chunks.map((c) => c.hash));
   const toEmbed = new Map<string, string>();
   for (const c of chunks) if (!known.has(c.hash) && !toEmbed.has(c.hash)) toEmbed.set(c.hash, c.text);
   // The title gives the dense encoder the passage's subject, which the chunk often omits.
-  const vectors = await kb.embedder.embed([...toEmbed.values()].map((t) => `${doc.title}. ${t}`), 'passage');
+  const vectors = await embedder.embed([...toEmbed.values()].map((t) => `${doc.title}. ${t}`), 'passage');
   const byHash = new Map<string, Float32Array>();
   [...toEmbed.keys()].forEach((h, i) => byHash.set(h, vectors[i]));
-  const result = kb.store.replaceDocument(
+  checkNotAborted(target.signal);
+  await target.beforeWrite?.();
+  checkNotAborted(target.signal);
+  const result = await knowledge.commitDocument(
     { source: doc.source, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
     chunks,
     byHash,
   );
-  for (const { id, vector } of result.addedChunks) kb.index.add(id, vector);
-  for (const id of result.removedChunkIds) kb.index.remove(id);
-  kb.markSynced();
   return {
     documentId: result.documentId,
     outcome: result.created ? 'added' : 'updated',
@@ -93,24 +110,30 @@ async function rawFileHash(file: string, maxBytes: number): Promise<string | nul
   }
 }
 
+/** Delete documents, each in one step, after `beforeWrite`; returns how many. */
+export async function deleteDocuments(target: Pick<IngestTarget, 'knowledge' | 'beforeWrite'>, ids: readonly number[]): Promise<number> {
+  for (const id of ids) {
+    await target.beforeWrite?.();
+    await target.knowledge.deleteDocument(id);
+  }
+  return ids.length;
+}
+
 /** Remove documents whose source file is gone, or whose JSONL line is gone from a file read in this run. */
-export function pruneMissing(kb: KnowledgeBase, seenSources: ReadonlySet<string>, filesRead: ReadonlySet<string>): number {
-  let pruned = 0;
-  for (const doc of kb.store.listDocuments()) {
+export async function pruneMissing(target: IngestTarget, seenSources: ReadonlySet<string>, filesRead: ReadonlySet<string>): Promise<number> {
+  const gone: number[] = [];
+  for (const doc of await target.knowledge.listDocuments()) {
     // A JSONL document's source is `<file>#<id>`, and either part may contain '#'.
     const readFile = doc.format === 'jsonl' ? [...filesRead].find((f) => doc.source.startsWith(`${f}#`)) : undefined;
     const hash = doc.source.lastIndexOf('#');
     const file = doc.format !== 'jsonl' ? doc.source : readFile ?? (hash > 0 ? doc.source.slice(0, hash) : doc.source);
-    const gone = !fs.existsSync(file) || (filesRead.has(file) && !seenSources.has(doc.source));
-    if (!gone) continue;
-    for (const id of kb.store.deleteDocument(doc.id)) kb.index.remove(id);
-    pruned++;
+    if (!fs.existsSync(file) || (filesRead.has(file) && !seenSources.has(doc.source))) gone.push(doc.id);
   }
-  kb.markSynced();
-  return pruned;
+  return deleteDocuments(target, gone);
 }
 
-export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], settings: ChunkSettings, opts: IngestOptions = {}): Promise<IngestSummary> {
+export async function ingestPaths(target: IngestTarget, paths: readonly string[], opts: IngestOptions = {}): Promise<IngestSummary> {
+  const { knowledge, settings } = target;
   const started = Date.now();
   const summary: IngestSummary = {
     added: 0, updated: 0, unchanged: 0, failed: 0, pruned: 0,
@@ -127,7 +150,7 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
 
   for (const [i, file] of files.entries()) {
     const rawHash = await rawFileHash(file, settings.maxFileBytes);
-    const unchanged = rawHash ? kb.store.unchangedFile(file, rawHash) : undefined;
+    const unchanged = rawHash ? await knowledge.unchangedFile(file, rawHash) : undefined;
     if (unchanged) {
       // Same bytes as a complete earlier ingest: no parsing, no chunking, no embedding.
       filesRead.add(file);
@@ -145,7 +168,7 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
     for (const doc of loaded.documents) {
       seen.add(doc.source);
       try {
-        const r = await ingestDocument(kb, doc, settings);
+        const r = await ingestDocument(target, doc);
         summary[r.outcome]++;
         summary.chunksEmbedded += r.embedded;
         summary.chunksReused += r.reused;
@@ -156,7 +179,7 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
         summary.failures.push({ path: doc.source, reason: errorMessage(e) });
       }
       if (Date.now() - lastSave > saveEveryMs) {
-        kb.save();
+        await knowledge.flush();
         lastSave = Date.now();
       }
       opts.onProgress?.({
@@ -164,10 +187,10 @@ export async function ingestPaths(kb: KnowledgeBase, paths: readonly string[], s
         chunks: chunksDone, chunksPerSecond: rate(), current: doc.source,
       });
     }
-    if (complete && rawHash) kb.store.recordFile(file, rawHash, loaded.documents.length);
+    if (complete && rawHash) await knowledge.recordFile(file, rawHash, loaded.documents.length);
   }
-  if (opts.prune) summary.pruned = pruneMissing(kb, seen, filesRead);
-  kb.save();
+  if (opts.prune) summary.pruned = await pruneMissing(target, seen, filesRead);
+  await knowledge.flush();
   summary.failed = summary.failures.length;
   summary.seconds = (Date.now() - started) / 1000;
   summary.chunksPerSecond = rate();

@@ -8,3 +8,5 @@ export { renderReport, REPORT_FORMATS, type ReportFormat } from './render';
 export { resolveReportRange } from './report-range';
 export { startPathMeter, detectRaplZones, type PathMeasurement } from './path-meter';
 export { methodFromConfig, METHOD_VERSION, type MethodSnapshot } from './method';
+export type { LedgerStore } from './store';
+export { SqliteLedgerStore } from './sqlite-store';

@@ -3,7 +3,7 @@
  * One row per question; the estimate is flattened into columns so plain SQL can sum it, and the
  * method snapshot (version + every constant) is a JSON column. Never edit a shipped step: append.
  */
-import type { Migration } from '../store/migrate';
+import type { Migration } from '../sqlite/migrate';
 
 export const LEDGER_MIGRATIONS: readonly Migration[] = [
   (db) => {

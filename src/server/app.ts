@@ -11,7 +11,7 @@ import helmet from 'helmet';
 import type { AskService } from '../answer/ask';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
 import { askRoutes } from './ask-route';
 import { KeyRing, requireAccess, type Access } from './auth';
@@ -39,12 +39,14 @@ export type AppConfig = Pick<
 export interface AppDeps {
   config: AppConfig;
   ask: AskService;
-  kb: KnowledgeBase;
+  knowledge: Knowledge;
   embedder: Embedder;
   ledger: ComputeLedger | null;
   writer: Mutex;
   /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
   turns?: TurnQueue;
+  /** Awaited right before each write commits (default: no question in flight, see turns.ts). */
+  beforeWrite?: () => Promise<void>;
   metrics: ServiceMetrics;
   logger: Logger;
   /** True once shutdown started: readiness fails and responses close their connection. */
@@ -96,7 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (perAddress) app.use(perAddress);
 
   app.use(opsRoutes({
-    kb: deps.kb, embedder: deps.embedder, metrics, isDraining, admin: guard('admin'), open: guard('public'),
+    knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, admin: guard('admin'), open: guard('public'),
     openapi: () => buildOpenApi({ maxQuestionChars: config.maxQuestionChars, keysConfigured: ring.configured }),
   }));
   app.use(askRoutes({
@@ -104,7 +106,8 @@ export function createApp(deps: AppDeps): express.Express {
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
   app.use(documentRoutes({
-    config, kb: deps.kb, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs), beforeWrite: () => turns.drained(COMMIT_WAIT_MS),
+    config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),
+    beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),
   }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.

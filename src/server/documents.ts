@@ -8,14 +8,12 @@
  * - Writers (uploads, deletions) take the `writer` mutex, one at a time, FIFO: an ingest reads the
  *   store (known chunk hashes), awaits the embedder, then writes; another writer in between could
  *   make what it read stale.
- * - A document becomes visible in one synchronous step: `ingestDocument` commits its SQLite
- *   transaction, then adds its vectors to the index, then marks the index synced, with no await
- *   in between (deletions likewise). Readers (asks) run concurrently, without the lock; their
- *   retrieval (FTS5 + HNSW + chunk lookup) is synchronous too, so it sees the knowledge base
- *   before or after a document's change, never half of it.
+ * - A document becomes visible in one step (`Knowledge.commitDocument`, `deleteDocument`).
+ *   Readers (asks) run concurrently, without the lock, and see the knowledge before or after a
+ *   document's change, never half of it.
  * - That step happens when no question is in flight (turns.ts `drained`, bounded): an answer's
  *   citations are not removed by an update or deletion between its retrieval and its sending.
- * - The index is saved at the end of every write request, inside the lock.
+ * - The knowledge is flushed (index saved) at the end of every write request, inside the lock.
  * - Ingestion runs `inBackground`: its embedding gives way to waiting questions (service-embedder.ts).
  */
 import fs from 'node:fs';
@@ -24,7 +22,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { SobreConfig } from '../config';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { Embedder } from '../embed/types';
+import type { Knowledge } from '../knowledge/types';
 import { contextOf } from './context';
 import type { Mutex } from './gate';
 import type { ServiceMetrics } from './metrics';
@@ -37,12 +36,14 @@ export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | '
 
 export interface DocumentRouteDeps {
   config: DocumentsConfig;
-  kb: KnowledgeBase;
+  knowledge: Knowledge;
+  /** Embeds uploads (as background work: questions go first). */
+  embedder: Embedder;
   writer: Mutex;
   metrics: ServiceMetrics;
   /** Access check, rate limit and deadline, run before the body is read. */
   before: RequestHandler[];
-  /** Awaited right before a deletion commits (no question in flight, see turns.ts). */
+  /** Awaited right before each commit or deletion (no question in flight, see turns.ts). */
   beforeWrite: () => Promise<void>;
 }
 
@@ -76,7 +77,7 @@ function summary(files: readonly FileResult[]) {
 }
 
 export function documentRoutes(deps: DocumentRouteDeps): express.Router {
-  const { config, kb, writer, metrics } = deps;
+  const { config, knowledge, embedder, writer, metrics } = deps;
   const router = express.Router();
   const incoming = path.join(uploadsDir(config.dataDir), INCOMING_DIR);
   const upload = multer({
@@ -112,7 +113,8 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
       parseOr400(uploadedFilesSchema, files, 'upload');
       if (ctx.signal.aborted) return;
       const incomingFiles = files.map((f) => ({ originalName: f.originalname, tempPath: f.path }));
-      const results = await writer.run(() => inBackground(() => ingestUploads(kb, incomingFiles, config.dataDir, config, { signal: ctx.signal, beforeWrite: deps.beforeWrite })));
+      const target = { knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: ctx.signal };
+      const results = await writer.run(() => inBackground(() => ingestUploads(target, incomingFiles, config.dataDir)));
       for (const r of results) {
         if (r.status === 'failed') metrics.observeIngest('failed');
         for (const d of r.documents) metrics.observeIngest(d.outcome);
@@ -129,9 +131,9 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
     }
   });
 
-  router.get('/v1/documents', ...deps.before, (req: Request, res: Response) => {
+  router.get('/v1/documents', ...deps.before, async (req: Request, res: Response) => {
     parseOr400(noQuerySchema, req.query, 'query');
-    const documents = kb.store.listDocuments().map((d) => ({
+    const documents = (await knowledge.listDocuments()).map((d) => ({
       id: d.id, title: d.title, format: d.format, source: d.source, chunks: d.chunks, size: d.size, createdAt: d.createdAt, updatedAt: d.updatedAt,
     }));
     res.set('cache-control', 'no-store').json({ documents });
@@ -140,15 +142,12 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
   router.delete('/v1/documents/:id', ...deps.before, async (req: Request, res: Response) => {
     const id = Number(parseOr400(documentIdParamsSchema, req.params, 'path').id);
     const removed = await writer.run(async () => {
+      if (!(await knowledge.getDocument(id))) throw httpError(404, 'not_found', `No document with id ${id}`);
       await deps.beforeWrite();
-      const doc = kb.store.getDocument(id);
-      if (!doc) throw httpError(404, 'not_found', `No document with id ${id}`);
-      const chunkIds = kb.store.deleteDocument(id);
-      for (const c of chunkIds) kb.index.remove(c);
-      kb.markSynced();
-      kb.save();
-      removeUploadIfUnused(kb, config.dataDir, doc.source);
-      return chunkIds.length;
+      const r = await knowledge.deleteDocument(id);
+      await knowledge.flush();
+      await removeUploadIfUnused(knowledge, config.dataDir, r.source);
+      return r.chunksRemoved;
     });
     metrics.observeIngest('deleted');
     if (!res.headersSent) res.json({ id, deleted: true, chunksRemoved: removed });

@@ -16,17 +16,17 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, flags);
   const logger = createLogger(config.logLevel);
   const service = await createService(config, { logger, defaultMetrics: true });
-  const { kb, router } = service.deps;
-  const repair = kb.lastRepair;
+  const { knowledge, router } = service.deps;
+  const repair = knowledge.opened;
   if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
-  if (kb.store.stats().documents === 0) {
+  if ((await knowledge.stats()).documents === 0) {
     logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');
     const s = await service.ingest([config.corpusDir]);
     logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
     for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
   }
   const { url, port } = await service.listen();
-  const stats = kb.store.stats();
+  const stats = await knowledge.stats();
   logger.info({
     url, port, documents: stats.documents, chunks: stats.chunks, threshold: router.point.threshold, targetPrecision: config.targetPrecision,
     keysConfigured: config.apiKeys.length, generator: config.generator,

@@ -6,7 +6,7 @@
  * questions waiting for the event loop, embedding cache hits and misses.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { Knowledge, KnowledgeStats } from '../knowledge/types';
 import type { LedgerRow } from '../ledger/types';
 import type { Semaphore } from './gate';
 import type { TurnQueue } from './turns';
@@ -52,7 +52,7 @@ export class ServiceMetrics {
   private readonly pathWh: Counter;
   private readonly ingested: Counter<'outcome'>;
 
-  constructor(kb: KnowledgeBase, opts: MetricsOptions = {}) {
+  constructor(knowledge: Knowledge, opts: MetricsOptions = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({ name: 'sobre_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers });
@@ -66,16 +66,16 @@ export class ServiceMetrics {
     this.gco2eAvoided = new Counter({ name: 'sobre_llm_carbon_avoided_gco2e_total', help: 'Estimated emissions of the avoided LLM calls, gCO2e (mid estimate)', registers });
     this.pathWh = new Counter({ name: 'sobre_path_energy_wh_total', help: "Energy of Sobre's own retrieval and routing path, Wh", registers });
     this.ingested = new Counter({ name: 'sobre_ingest_documents_total', help: 'Documents through the upload and delete routes, by outcome', labelNames: ['outcome'], registers });
-    const safely = (f: () => number): number => {
-      try {
-        return f();
-      } catch {
-        return Number.NaN; // the store is closing
-      }
-    };
-    new Gauge({ name: 'sobre_index_vectors', help: 'Vectors in the HNSW index', registers, collect() { this.set(safely(() => kb.index.size)); } });
-    new Gauge({ name: 'sobre_store_documents', help: 'Documents in the store', registers, collect() { this.set(safely(() => kb.store.stats().documents)); } });
-    new Gauge({ name: 'sobre_store_chunks', help: 'Distinct chunks in the store', registers, collect() { this.set(safely(() => kb.store.stats().chunks)); } });
+    const gauge = (name: string, help: string, pick: (s: KnowledgeStats) => number) =>
+      new Gauge({
+        name, help, registers,
+        async collect() {
+          this.set(await knowledge.stats().then(pick, () => Number.NaN)); // NaN: the store is closing
+        },
+      });
+    gauge('sobre_index_vectors', 'Vectors in the HNSW index', (s) => s.indexVectors);
+    gauge('sobre_store_documents', 'Documents in the store', (s) => s.documents);
+    gauge('sobre_store_chunks', 'Distinct chunks in the store', (s) => s.chunks);
     const { turns, embedCache } = opts;
     if (turns) new Gauge({ name: 'sobre_questions_waiting', help: 'Questions waiting for their turn on the event loop (saturation)', registers, collect() { this.set(turns.length); } });
     if (embedCache) {

@@ -5,13 +5,13 @@
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Embedder } from '../embed/types';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
+import type { Knowledge } from '../knowledge/types';
 import type { ServiceMetrics } from './metrics';
 import { httpError } from './problem';
 import { noQuerySchema, parseOr400 } from './schemas';
 
 export interface OpsRouteDeps {
-  kb: KnowledgeBase;
+  knowledge: Knowledge;
   embedder: Embedder;
   metrics: ServiceMetrics;
   openapi: () => object;
@@ -29,19 +29,17 @@ export interface Readiness {
   indexVectors?: number;
 }
 
-export function readiness(kb: KnowledgeBase, embedder: Embedder, draining: boolean): Readiness {
+export async function readiness(knowledge: Knowledge, embedder: Embedder, draining: boolean): Promise<Readiness> {
   const checks = { model: embedder.dimension > 0, store: false, index: false, consistent: false, accepting: !draining };
   const out: Readiness = { status: 'not_ready', checks };
   try {
-    checks.store = kb.store.db.open;
-    checks.index = kb.index.dimension === embedder.dimension;
-    if (checks.store) {
-      kb.refresh(); // what another process committed, as an ask would see it
-      const c = kb.check();
-      checks.consistent = c.consistent;
-      out.storeChunks = c.storeChunks;
-      out.indexVectors = c.indexVectors;
-    }
+    await knowledge.refresh(); // what another process committed, as an ask would see it
+    checks.store = true;
+    const c = await knowledge.check();
+    checks.index = true;
+    checks.consistent = c.consistent;
+    out.storeChunks = c.storeChunks;
+    out.indexVectors = c.indexVectors;
   } catch {
     // a closed or broken store: not ready
   }
@@ -57,9 +55,9 @@ export function opsRoutes(deps: OpsRouteDeps): express.Router {
     res.set('cache-control', 'no-store').json({ status: 'ok' });
   });
 
-  router.get('/readyz', (req: Request, res: Response) => {
+  router.get('/readyz', async (req: Request, res: Response) => {
     parseOr400(noQuerySchema, req.query, 'query');
-    const r = readiness(deps.kb, deps.embedder, deps.isDraining());
+    const r = await readiness(deps.knowledge, deps.embedder, deps.isDraining());
     res.set('cache-control', 'no-store');
     if (r.status === 'ready') {
       res.json(r);

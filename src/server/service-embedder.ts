@@ -32,14 +32,9 @@ export interface ServiceEmbedderOptions {
   cacheEntries: number;
   /** What background work waits for before each text (default: one event-loop turn). */
   pause?: () => Promise<void>;
-  /**
-   * What background work waits for before returning its vectors. `ingestDocument` commits the
-   * document synchronously right after, so this decides when the commit happens (turns.ts).
-   */
-  beforeCommit?: () => Promise<void>;
 }
 
-export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTurn, beforeCommit }: ServiceEmbedderOptions): ServiceEmbedder {
+export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTurn }: ServiceEmbedderOptions): ServiceEmbedder {
   const cache = new Map<string, Float32Array>();
   let hits = 0;
   let misses = 0;
@@ -85,7 +80,6 @@ export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTur
         await pause();
         out.push(...(await inner.embed([text], role)));
       }
-      if (beforeCommit) await beforeCommit();
       return out;
     },
   };

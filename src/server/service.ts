@@ -60,16 +60,17 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   const embedder = serviceEmbedder(opts.embedder ?? (await createEmbedder(config)), {
     cacheEntries: config.embedCacheEntries,
     pause: () => turns.quiet(250),
-    beforeCommit: () => turns.drained(COMMIT_WAIT_MS),
   });
+  const beforeWrite = () => turns.drained(COMMIT_WAIT_MS);
   const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null });
   // Temp files of uploads cut short by a crash.
   fs.rmSync(path.join(uploadsDir(config.dataDir), INCOMING_DIR), { recursive: true, force: true });
   const writer = new Mutex();
-  const metrics = new ServiceMetrics(deps.kb, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
+  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
   let draining = false;
   const app = createApp({
-    config, ask: deps.ask, kb: deps.kb, embedder: deps.embedder, ledger: deps.ledger, writer, turns, metrics, logger, isDraining: () => draining,
+    config, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, writer, turns, beforeWrite, metrics, logger,
+    isDraining: () => draining,
   });
   let server: Server | null = null;
   let stopped: Promise<{ clean: boolean }> | null = null;
@@ -97,7 +98,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
 
   return {
     config, deps, app, logger, metrics, writer,
-    ingest: (paths) => writer.run(() => inBackground(() => ingestPaths(deps.kb, paths, config))),
+    ingest: (paths) => writer.run(() => inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite }, paths))),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = app.listen(port, host);
@@ -123,11 +124,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
         draining = true;
         const clean = await closeServer(graceMs);
         await writer.idle(); // an upload whose client left still finishes its current file
-        try {
-          deps.kb.save();
-        } finally {
-          deps.close();
-        }
+        await deps.close(); // flushes the index
         return { clean };
       })();
       return stopped;

@@ -10,10 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors';
-import { ingestDocument } from '../ingest/pipeline';
+import { deleteDocuments, ingestDocument, type IngestTarget } from '../ingest/pipeline';
 import { loadFile } from '../ingest/load';
-import type { KnowledgeBase } from '../knowledge/knowledge-base';
-import type { SobreConfig } from '../config';
+import type { Knowledge } from '../knowledge/types';
 
 export const UPLOADS_DIR = 'uploads';
 /** Multer writes here first; emptied at start-up. Dot folders are skipped by `npm run ingest`. */
@@ -69,8 +68,6 @@ export interface FileResult {
   lineFailures?: { where: string; reason: string }[];
 }
 
-type Settings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
-
 export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, UPLOADS_DIR);
 }
@@ -86,13 +83,13 @@ function shownName(original: string): string {
 }
 
 /** One file, while the caller holds the writer lock. Never throws for a bad file. */
-async function ingestOne(kb: KnowledgeBase, file: IncomingFile, root: string, settings: Settings, beforeWrite?: () => Promise<void>): Promise<FileResult> {
+async function ingestOne(target: IngestTarget, file: IncomingFile, root: string): Promise<FileResult> {
   const safe = safeUploadName(file.originalName);
   if (!safe.ok) return failed(shownName(file.originalName), 'unsafe_name', safe.reason);
   const finalPath = path.join(root, safe.name);
   if (path.dirname(finalPath) !== root) return failed(safe.name, 'unsafe_name', 'file name leaves the uploads folder');
   const tempAbs = path.resolve(file.tempPath);
-  const loaded = await loadFile(tempAbs, { maxFileBytes: settings.maxFileBytes });
+  const loaded = await loadFile(tempAbs, { maxFileBytes: target.settings.maxFileBytes });
   // Never show the temp path: the client knows its file by the stored name.
   const scrub = (text: string) => text.split(tempAbs).join(safe.name);
   const where = (p: string) => safe.name + p.slice(tempAbs.length);
@@ -109,15 +106,16 @@ async function ingestOne(kb: KnowledgeBase, file: IncomingFile, root: string, se
     const source = finalPath + doc.source.slice(tempAbs.length);
     seen.add(source);
     try {
-      const r = await ingestDocument(kb, { ...doc, source }, settings);
+      const r = await ingestDocument(target, { ...doc, source });
       result.documents.push({ id: r.documentId, title: doc.title, outcome: r.outcome, chunks: r.chunks });
     } catch (e) {
       (result.lineFailures ??= []).push({ where: where(doc.source), reason: scrub(errorMessage(e)) });
     }
   }
   if (loaded.documents[0].format === 'jsonl') {
-    await beforeWrite?.();
-    result.pruned = pruneJsonl(kb, finalPath, seen);
+    // Records of an earlier upload of the same file whose line is gone.
+    const gone = (await target.knowledge.documentsOfFile(finalPath)).filter((d) => d.source !== finalPath && !seen.has(d.source));
+    result.pruned = await deleteDocuments(target, gone.map((d) => d.id));
   }
   const outcomes = new Set(result.documents.map((d) => d.outcome));
   result.status = result.documents.length === 0 ? 'failed' : outcomes.has('added') ? 'added' : outcomes.has('updated') ? 'updated' : 'unchanged';
@@ -125,30 +123,12 @@ async function ingestOne(kb: KnowledgeBase, file: IncomingFile, root: string, se
   return result;
 }
 
-/** Documents of an earlier upload of the same JSON Lines file whose line is gone. */
-function pruneJsonl(kb: KnowledgeBase, file: string, seen: ReadonlySet<string>): number {
-  let pruned = 0;
-  for (const doc of kb.store.listDocuments()) {
-    if (!doc.source.startsWith(`${file}#`) || seen.has(doc.source)) continue;
-    for (const id of kb.store.deleteDocument(doc.id)) kb.index.remove(id);
-    pruned++;
-  }
-  kb.markSynced();
-  return pruned;
-}
-
 /**
- * Ingest uploaded files one after the other (the caller holds the writer lock), then save the
- * index. Files not started when `signal` aborts are reported as failed with code `timeout`.
+ * Ingest uploaded files one after the other (the caller holds the writer lock), then flush the
+ * knowledge. Files not started when `target.signal` aborts are reported as failed with code `timeout`.
  */
-export interface UploadOptions {
-  /** Files not started when it aborts are skipped. */
-  signal?: AbortSignal;
-  /** Awaited right before pruning removes documents (see turns.ts). */
-  beforeWrite?: () => Promise<void>;
-}
-
-export async function ingestUploads(kb: KnowledgeBase, files: readonly IncomingFile[], dataDir: string, settings: Settings, { signal, beforeWrite }: UploadOptions = {}): Promise<FileResult[]> {
+export async function ingestUploads(target: IngestTarget, files: readonly IncomingFile[], dataDir: string): Promise<FileResult[]> {
+  const { signal } = target;
   const root = uploadsDir(dataDir);
   fs.mkdirSync(root, { recursive: true });
   const results: FileResult[] = [];
@@ -159,23 +139,22 @@ export async function ingestUploads(kb: KnowledgeBase, files: readonly IncomingF
         continue;
       }
       try {
-        results.push(await ingestOne(kb, file, root, settings, beforeWrite));
+        results.push(await ingestOne(target, file, root));
       } catch (e) {
         results.push(failed(shownName(file.originalName), 'internal', errorMessage(e).split(path.resolve(file.tempPath)).join('(upload)')));
       }
     }
   } finally {
     for (const f of files) fs.rmSync(f.tempPath, { force: true });
-    kb.save();
+    await target.knowledge.flush();
   }
   return results;
 }
 
 /** After a deletion: remove the uploaded file when no document comes from it any more. */
-export function removeUploadIfUnused(kb: KnowledgeBase, dataDir: string, source: string): void {
+export async function removeUploadIfUnused(knowledge: Knowledge, dataDir: string, source: string): Promise<void> {
   const root = uploadsDir(dataDir);
   const file = source.replace(/#.*$/, '');
   if (path.dirname(file) !== root) return;
-  const stillUsed = kb.store.listDocuments().some((d) => d.source === file || d.source.startsWith(`${file}#`));
-  if (!stillUsed) fs.rmSync(file, { force: true });
+  if ((await knowledge.documentsOfFile(file)).length === 0) fs.rmSync(file, { force: true });
 }

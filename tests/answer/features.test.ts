@@ -1,9 +1,10 @@
-import { computeEvidence, normalizeAnswer } from '../../src/answer/features';
+import { computeEvidence, normalizeAnswer, questionTerms } from '../../src/answer/features';
 import { classifyQuestion } from '../../src/answer/question-type';
 import { selectSentences } from '../../src/answer/sentence-selector';
 import type { Passage } from '../../src/retrieve/types';
 
-const flatIdf = { idf: (terms: readonly string[]) => new Map(terms.map((t) => [t, 1])) };
+/** Every question term equally informative. */
+const flatIdf = (question: string) => new Map(questionTerms(question).map((t) => [t, 1]));
 
 function passage(text: string, over: Partial<Passage> = {}): Passage {
   return {
@@ -42,7 +43,7 @@ describe('sentence selection', () => {
 describe('computeEvidence', () => {
   it('measures coverage, agreement and margins for a well-supported answer', () => {
     const q = 'When was the first Nobel Prize in Physics awarded?';
-    const e = computeEvidence(q, [passage(NOBEL), passage('Unrelated text about rivers and lakes.', { chunkId: 2, bm25: 2, cosine: 0.1, lexicalRank: 2, denseRank: 2 })], flatIdf, null);
+    const e = computeEvidence(q, [passage(NOBEL), passage('Unrelated text about rivers and lakes.', { chunkId: 2, bm25: 2, cosine: 0.1, lexicalRank: 2, denseRank: 2 })], flatIdf(q), null);
     expect(e.features.sentence_coverage).toBe(1);
     expect(e.features.passage_coverage).toBe(1);
     expect(e.features.retrievers_agree).toBe(1);
@@ -55,7 +56,7 @@ describe('computeEvidence', () => {
 
   it('flags a name or number of the question that the sentence lacks, and a negation mismatch', () => {
     const q = 'When was the first Nobel Prize in Chemistry not awarded in 1999?';
-    const e = computeEvidence(q, [passage(NOBEL)], flatIdf, null);
+    const e = computeEvidence(q, [passage(NOBEL)], flatIdf(q), null);
     expect(e.features.missing_entities).toBeGreaterThanOrEqual(2); // Chemistry, 1999
     expect(e.features.question_negation).toBe(1);
     expect(e.features.negation_mismatch).toBe(1);
@@ -63,7 +64,7 @@ describe('computeEvidence', () => {
   });
 
   it('has no best sentence and zero coverage without passages', () => {
-    const e = computeEvidence('Who won?', [], flatIdf, null);
+    const e = computeEvidence('Who won?', [], flatIdf('Who won?'), null);
     expect(e.best).toBeNull();
     expect(e.features.passage_coverage).toBe(0);
   });

@@ -30,15 +30,15 @@ describeBrowser('the /report dashboard in Chromium', () => {
 
   beforeAll(async () => {
     const now = () => new Date('2024-05-08T00:00:00Z');
-    const { ledger } = openLedger({}, { now });
+    const { ledger } = await openLedger({}, { now });
     const day = (d: number, h: number) => new Date(Date.UTC(2024, 4, d, h));
     const confidences = [0.97, 0.93, 0.88, 0.91, 0.95, 0.99];
-    confidences.forEach((c, i) => ledger.record(outcome({ at: day(1 + i, 9), confidence: c, stageMs: { total: 12 + i } })));
-    ledger.record(outcome({ at: day(2, 11), route: 'cache', confidence: null, stageMs: { total: 3 } }));
-    ledger.record(generated(140, { at: day(3, 14), confidence: 0.45, question: 'How long is the warranty on batteries?', stageMs: { total: 1400 } }));
-    ledger.record(generated(90, { at: day(5, 16), confidence: 0.5, question: 'How long is the warranty on batteries', stageMs: { total: 900 } }));
-    ledger.record(outcome({ at: day(6, 8), route: 'abstain', confidence: 0.08, question: 'Do you ship to Norway?', stageMs: { total: 15 } }));
-    ledger.record(outcome({ at: day(7, 8), route: 'passages', generatorError: 'generator_timeout', confidence: 0.3, question: 'Can I pay with <b>crypto</b>?' }));
+    for (const [i, c] of confidences.entries()) await ledger.record(outcome({ at: day(1 + i, 9), confidence: c, stageMs: { total: 12 + i } }));
+    await ledger.record(outcome({ at: day(2, 11), route: 'cache', confidence: null, stageMs: { total: 3 } }));
+    await ledger.record(generated(140, { at: day(3, 14), confidence: 0.45, question: 'How long is the warranty on batteries?', stageMs: { total: 1400 } }));
+    await ledger.record(generated(90, { at: day(5, 16), confidence: 0.5, question: 'How long is the warranty on batteries', stageMs: { total: 900 } }));
+    await ledger.record(outcome({ at: day(6, 8), route: 'abstain', confidence: 0.08, question: 'Do you ship to Norway?', stageMs: { total: 15 } }));
+    await ledger.record(outcome({ at: day(7, 8), route: 'passages', generatorError: 'generator_timeout', confidence: 0.3, question: 'Can I pay with <b>crypto</b>?' }));
     const app = express();
     app.use(reportRoutes({ ledger, now }));
     server = app.listen(0, '127.0.0.1');
@@ -99,7 +99,7 @@ describeBrowser('the /report dashboard in Chromium', () => {
     const byId = new Map(shown.map(([id, value, text]) => [id, { value: Number(value), text }]));
     for (const [id, value] of Object.entries(expected)) {
       expect(byId.get(id)?.value).toBe(value);
-      expect(byId.get(id)?.text.length).toBeGreaterThan(0);
+      expect(byId.get(id)?.text?.length ?? 0).toBeGreaterThan(0);
     }
     expect(t.questions).toBe(11);
     expect(t.llmCallsAvoided).toBe(8);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config';
 import { UseLiteEmbedder } from '../../src/embed/use-lite';
-import { KnowledgeBase } from '../../src/knowledge/knowledge-base';
+import { openKnowledge } from '../../src/knowledge';
 import { ROOT } from '../helpers/spawn-service';
 import { makeTempDir, removeDir } from '../helpers/temp';
 
@@ -75,12 +75,12 @@ describe('an ingest killed with SIGKILL', () => {
     } finally {
       db.close();
     }
-    const kb = KnowledgeBase.open(loadConfig({ SOBRE_DATA_DIR: data }), await UseLiteEmbedder.create());
+    const knowledge = await openKnowledge(loadConfig({ SOBRE_DATA_DIR: data }), await UseLiteEmbedder.create());
     try {
-      expect(kb.check()).toMatchObject({ consistent: true });
-      expect(kb.lastRepair).toMatchObject({ added: 0, removed: 0 });
+      expect(await knowledge.check()).toMatchObject({ consistent: true });
+      expect(knowledge.opened).toMatchObject({ added: 0, removed: 0 });
     } finally {
-      kb.close();
+      await knowledge.close();
     }
 
     // A third run embeds nothing.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Embedder } from '../../src/embed/types';
+import type { Embedder, EmbedRole } from '../../src/embed/types';
 import { normalize } from '../../src/embed/types';
 import { words } from '../../src/text/tokens';
 
@@ -15,7 +15,7 @@ export class HashEmbedder implements Embedder {
     this.id = id;
   }
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+  async embed(texts: readonly string[], _role?: EmbedRole): Promise<Float32Array[]> {
     this.embedded += texts.length;
     return texts.map((t) => {
       const v = new Float32Array(this.dimension);

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { loadConfig, type SettingName } from '../../src/config';
 import type { Embedder } from '../../src/embed/types';
 import { ComputeLedger } from '../../src/ledger/ledger';
+import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
 import type { AskOutcome } from '../../src/ledger/types';
 
 export function testConfig(flags: Partial<Record<SettingName, string>> = {}) {
@@ -19,11 +20,11 @@ export function clock(iso: string): Clock {
   return { now: () => new Date(t.getTime()), set: (s) => (t = new Date(s)) };
 }
 
-export function openLedger(flags: Partial<Record<SettingName, string>> = {}, opts: { now?: () => Date; embedder?: Embedder } = {}) {
+export async function openLedger(flags: Partial<Record<SettingName, string>> = {}, opts: { now?: () => Date; embedder?: Embedder } = {}) {
   const db = new Database(':memory:');
   const config = testConfig(flags);
   // A fixed clock by default: outcomes are dated May 2024, inside the 90-day retention.
-  const ledger = ComputeLedger.open(db, config, { now: () => new Date('2024-05-08T00:00:00Z'), ...opts });
+  const ledger = await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), config, { now: () => new Date('2024-05-08T00:00:00Z'), ...opts });
   return { db, config, ledger };
 }
 

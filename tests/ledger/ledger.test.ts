@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ComputeLedger } from '../../src/ledger/ledger';
+import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
 import { questionSha256 } from '../../src/ledger/rows';
 import { SobreError } from '../../src/errors';
 import { clock, generated, openLedger, outcome, testConfig } from './helpers';
@@ -13,9 +14,9 @@ function near(actual: number, expected: number, rel = 1e-4): void {
 }
 
 describe('record', () => {
-  test('an avoided call: counterfactual 500 + default 150 tokens, the doc 0.5 B numbers, the path cost', () => {
-    const { ledger, db } = openLedger();
-    const row = ledger.record(outcome());
+  test('an avoided call: counterfactual 500 + default 150 tokens, the doc 0.5 B numbers, the path cost', async () => {
+    const { ledger, db } = await openLedger();
+    const row = await ledger.record(outcome());
     expect(row.id).toBeGreaterThan(0);
     expect(row.callStatus).toBe('avoided');
     expect(row.llm).not.toBeNull();
@@ -35,163 +36,163 @@ describe('record', () => {
     expect(row.method.version).toMatch(/^sobre-ledger\/1/);
     expect(row.method.gpuWhPerToken.alpha).toBeCloseTo(1.1665273170451914e-6, 15);
     // What was stored is what was returned.
-    const stored = ledger.rows({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-03T00:00:00Z') });
+    const stored = await ledger.rows({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-03T00:00:00Z') });
     expect(stored).toEqual([row]);
     const method = JSON.parse((db.prepare('SELECT method FROM ledger_questions').get() as { method: string }).method);
     expect(method.pue).toBe(1.2);
     expect(method.gridGco2PerKwh).toBe(475);
   });
 
-  test.each([['direct'], ['cache'], ['abstain']] as const)('route %s counts as avoided', (route) => {
-    const { ledger } = openLedger();
-    expect(ledger.record(outcome({ route })).callStatus).toBe('avoided');
+  test.each([['direct'], ['cache'], ['abstain']] as const)('route %s counts as avoided', async (route) => {
+    const { ledger } = await openLedger();
+    expect((await ledger.record(outcome({ route }))).callStatus).toBe('avoided');
   });
 
-  test('generate records real tokens; passages is failed (generator error) or unavailable (none configured), never avoided', () => {
-    const { ledger } = openLedger();
-    const gen = ledger.record(generated(90));
+  test('generate records real tokens; passages is failed (generator error) or unavailable (none configured), never avoided', async () => {
+    const { ledger } = await openLedger();
+    const gen = await ledger.record(generated(90));
     expect(gen.callStatus).toBe('made');
     expect(gen.llm?.basis).toBe('real');
     expect(gen.llm?.promptTokens).toBe(480);
     expect(gen.llm?.completionTokens).toBe(90);
     expect(gen.llm?.tokenSource).toBe('server');
     expect(gen.llm?.flops).toBeCloseTo(2 * 0.5e9 * 570, -3);
-    const failed = ledger.record(outcome({ route: 'passages', generatorError: 'generator_timeout' }));
+    const failed = await ledger.record(outcome({ route: 'passages', generatorError: 'generator_timeout' }));
     expect(failed.callStatus).toBe('failed');
     expect(failed.llm).toBeNull();
     expect(failed.generatorError).toBe('generator_timeout');
-    const none = ledger.record(outcome({ route: 'passages' }));
+    const none = await ledger.record(outcome({ route: 'passages' }));
     expect(none.callStatus).toBe('unavailable');
     expect(none.llm).toBeNull();
   });
 
-  test('a local generation uses measured CPU time × watts per core (or latency × one core)', () => {
-    const { ledger } = openLedger({ generator: 'local' });
-    const measured = ledger.record(generated(100, { generation: { kind: 'local', model: 'm', promptTokens: 400, completionTokens: 100, tokenSource: 'tokenizer', latencyMs: 900, cpuMs: 1800 } }));
+  test('a local generation uses measured CPU time × watts per core (or latency × one core)', async () => {
+    const { ledger } = await openLedger({ generator: 'local' });
+    const measured = await ledger.record(generated(100, { generation: { kind: 'local', model: 'm', promptTokens: 400, completionTokens: 100, tokenSource: 'tokenizer', latencyMs: 900, cpuMs: 1800 } }));
     expect(measured.llm?.energySource).toBe('cpu-time');
     near(measured.llm!.impact.wh.mid, 5e-3);
     expect(measured.llm!.impact.wh.low).toBe(measured.llm!.impact.wh.high);
-    const latencyOnly = ledger.record(generated(100, { generation: { kind: 'local', model: 'm', promptTokens: 400, completionTokens: 100, tokenSource: 'tokenizer', latencyMs: 900 } }));
+    const latencyOnly = await ledger.record(generated(100, { generation: { kind: 'local', model: 'm', promptTokens: 400, completionTokens: 100, tokenSource: 'tokenizer', latencyMs: 900 } }));
     expect(latencyOnly.llm?.energySource).toBe('latency-one-core');
     near(latencyOnly.llm!.impact.wh.mid, 2.5e-3);
   });
 
-  test('a remote generation is capped by its measured latency', () => {
-    const { ledger } = openLedger();
-    const slow = ledger.record(generated(150));
-    const fast = ledger.record(generated(150, { generation: { kind: 'openai', model: 'x', promptTokens: 500, completionTokens: 150, tokenSource: 'server', latencyMs: 1000 } }));
+  test('a remote generation is capped by its measured latency', async () => {
+    const { ledger } = await openLedger();
+    const slow = await ledger.record(generated(150));
+    const fast = await ledger.record(generated(150, { generation: { kind: 'openai', model: 'x', promptTokens: 500, completionTokens: 150, tokenSource: 'server', latencyMs: 1000 } }));
     near(slow.llm!.impact.wh.mid, 1.20078e-2);
     expect(fast.llm!.impact.wh.mid).toBeLessThan(slow.llm!.impact.wh.mid);
   });
 
-  test('RAPL energy, when the caller gives it, replaces CPU time × watts', () => {
-    const { ledger } = openLedger();
-    const row = ledger.record(outcome({ pathRaplWh: 0.001 }));
+  test('RAPL energy, when the caller gives it, replaces CPU time × watts', async () => {
+    const { ledger } = await openLedger();
+    const row = await ledger.record(outcome({ pathRaplWh: 0.001 }));
     expect(row.path.source).toBe('rapl');
     expect(row.path.wh).toBe(0.001);
     expect(row.path.cpuMs).toBe(25);
   });
 
-  test('invalid outcomes are refused without writing', () => {
-    const { ledger } = openLedger();
-    expect(() => ledger.record(outcome({ pathCpuMs: -1 }))).toThrow(SobreError);
-    expect(() => ledger.record(outcome({ counterfactualPromptTokens: Number.NaN }))).toThrow(/counterfactualPromptTokens/);
-    expect(ledger.rows({ from: new Date(0), to: new Date('2100-01-01') })).toHaveLength(0);
+  test('invalid outcomes are refused without writing', async () => {
+    const { ledger } = await openLedger();
+    await expect(ledger.record(outcome({ pathCpuMs: -1 }))).rejects.toThrow(SobreError);
+    await expect(ledger.record(outcome({ counterfactualPromptTokens: Number.NaN }))).rejects.toThrow(/counterfactualPromptTokens/);
+    expect(await ledger.rows({ from: new Date(0), to: new Date('2100-01-01') })).toHaveLength(0);
   });
 });
 
 describe('counterfactual completion tokens', () => {
-  test('default before any generation, then the running mean of real completions', () => {
-    const { ledger } = openLedger({ defaultCompletionTokens: '150' });
-    expect(ledger.record(outcome()).llm?.completionTokens).toBe(150);
-    ledger.record(generated(100));
-    const a = ledger.record(outcome());
+  test('default before any generation, then the running mean of real completions', async () => {
+    const { ledger } = await openLedger({ defaultCompletionTokens: '150' });
+    expect((await ledger.record(outcome())).llm?.completionTokens).toBe(150);
+    await ledger.record(generated(100));
+    const a = await ledger.record(outcome());
     expect(a.llm?.completionTokens).toBe(100);
     expect(a.llm?.tokenSource).toBe('ledger-mean');
-    ledger.record(generated(201));
-    expect(ledger.record(outcome()).llm?.completionTokens).toBe(151); // (100 + 201) / 2 = 150.5, rounded
+    await ledger.record(generated(201));
+    expect((await ledger.record(outcome())).llm?.completionTokens).toBe(151); // (100 + 201) / 2 = 150.5, rounded
     // Failures and passages do not move the mean.
-    ledger.record(outcome({ route: 'passages', generatorError: 'boom' }));
-    expect(ledger.record(outcome()).llm?.completionTokens).toBe(151);
+    await ledger.record(outcome({ route: 'passages', generatorError: 'boom' }));
+    expect((await ledger.record(outcome())).llm?.completionTokens).toBe(151);
   });
 
-  test('the mean survives reopening the database', () => {
+  test('the mean survives reopening the database', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-ledger-'));
     const file = path.join(dir, 'sobre.db');
     const config = testConfig();
     let db = new Database(file);
-    ComputeLedger.open(db, config).record(generated(80));
+    await (await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), config)).record(generated(80));
     db.close();
     db = new Database(file);
-    expect(ComputeLedger.open(db, config).record(outcome()).llm?.completionTokens).toBe(80);
+    expect((await (await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), config)).record(outcome())).llm?.completionTokens).toBe(80);
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
 describe('period filters', () => {
-  test('from inclusive, to exclusive', () => {
-    const { ledger } = openLedger();
+  test('from inclusive, to exclusive', async () => {
+    const { ledger } = await openLedger();
     for (const at of ['2024-05-01T00:00:00.000Z', '2024-05-03T23:59:59.999Z', '2024-05-04T00:00:00.000Z', '2024-04-30T23:59:59.999Z']) {
-      ledger.record(outcome({ at: new Date(at) }));
+      await ledger.record(outcome({ at: new Date(at) }));
     }
-    const rows = ledger.rows({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-04T00:00:00Z') });
+    const rows = await ledger.rows({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-04T00:00:00Z') });
     expect(rows.map((r) => r.at.toISOString())).toEqual(['2024-05-01T00:00:00.000Z', '2024-05-03T23:59:59.999Z']);
   });
 });
 
 describe('privacy and retention', () => {
-  test('hash-only mode never stores the text', () => {
-    const { ledger, db } = openLedger({ storeQuestions: 'hash' });
-    const row = ledger.record(outcome({ question: 'Secret plan?' }));
+  test('hash-only mode never stores the text', async () => {
+    const { ledger, db } = await openLedger({ storeQuestions: 'hash' });
+    const row = await ledger.record(outcome({ question: 'Secret plan?' }));
     expect(row.question).toBeNull();
     expect(row.questionSha256).toBe(questionSha256('secret  PLAN'));
     const all = JSON.stringify(db.prepare('SELECT * FROM ledger_questions').all());
     expect(all).not.toMatch(/Secret/i);
   });
 
-  test('purgeExpiredText drops text older than retentionDays and keeps the rest of the row', () => {
+  test('purgeExpiredText drops text older than retentionDays and keeps the rest of the row', async () => {
     const c = clock('2024-05-20T00:00:00Z');
-    const { ledger } = openLedger({ retentionDays: '30' }, { now: c.now });
-    ledger.record(outcome({ at: new Date('2024-05-10T00:00:00Z'), question: 'recent' }));
-    ledger.record(outcome({ at: new Date('2024-05-01T00:00:00Z'), question: 'old' }));
-    expect(ledger.purgeExpiredText(new Date('2024-06-05T00:00:00Z'))).toBe(1);
-    const rows = ledger.rows({ from: new Date('2024-01-01'), to: new Date('2024-07-01') });
+    const { ledger } = await openLedger({ retentionDays: '30' }, { now: c.now });
+    await ledger.record(outcome({ at: new Date('2024-05-10T00:00:00Z'), question: 'recent' }));
+    await ledger.record(outcome({ at: new Date('2024-05-01T00:00:00Z'), question: 'old' }));
+    expect(await ledger.purgeExpiredText(new Date('2024-06-05T00:00:00Z'))).toBe(1);
+    const rows = await ledger.rows({ from: new Date('2024-01-01'), to: new Date('2024-07-01') });
     expect(rows.map((r) => r.question)).toEqual([null, 'recent']);
     expect(rows[0].llm?.impact.wh.mid).toBeGreaterThan(0);
   });
 
-  test('an outcome already older than the retention period is stored without text', () => {
+  test('an outcome already older than the retention period is stored without text', async () => {
     const c = clock('2024-06-01T00:00:00Z');
-    const { ledger } = openLedger({ retentionDays: '30' }, { now: c.now });
-    expect(ledger.record(outcome({ at: new Date('2024-04-01T00:00:00Z') })).question).toBeNull();
+    const { ledger } = await openLedger({ retentionDays: '30' }, { now: c.now });
+    expect((await ledger.record(outcome({ at: new Date('2024-04-01T00:00:00Z') }))).question).toBeNull();
   });
 
-  test('record purges at most once an hour; open purges too; retentionDays 0 keeps everything', () => {
+  test('record purges at most once an hour; open purges too; retentionDays 0 keeps everything', async () => {
     const c = clock('2024-05-01T00:00:00Z');
-    const { ledger, db, config } = openLedger({ retentionDays: '1' }, { now: c.now });
-    ledger.record(outcome({ at: new Date('2024-05-01T00:00:00Z'), question: 'first' }));
+    const { ledger, db, config } = await openLedger({ retentionDays: '1' }, { now: c.now });
+    await ledger.record(outcome({ at: new Date('2024-05-01T00:00:00Z'), question: 'first' }));
     c.set('2024-05-02T00:30:00Z'); // first is now 24.5 h old, but a purge ran at open
-    ledger.record(outcome({ at: c.now(), question: 'second' }));
+    await ledger.record(outcome({ at: c.now(), question: 'second' }));
     const texts = () => (db.prepare('SELECT question_text AS q FROM ledger_questions ORDER BY id').all() as { q: string | null }[]).map((r) => r.q);
     expect(texts()).toEqual([null, 'second']); // > 1 h since the open's purge: purged on record
     c.set('2024-05-03T00:40:00Z');
-    ledger.record(outcome({ at: c.now(), question: 'third' }));
+    await ledger.record(outcome({ at: c.now(), question: 'third' }));
     expect(texts()).toEqual([null, null, 'third']);
     c.set('2024-05-04T00:50:00Z'); // 'third' is 24 h 10 min old, last purge 24 h 10 min ago -> purge
-    ledger.record(outcome({ at: c.now(), question: 'fourth' }));
+    await ledger.record(outcome({ at: c.now(), question: 'fourth' }));
     expect(texts()).toEqual([null, null, null, 'fourth']);
     c.set('2024-05-04T01:20:00Z'); // 30 min after the last purge: no purge even if something expired
     db.prepare("UPDATE ledger_questions SET at_ms = 0, question_text = 'ancient' WHERE id = 1").run();
-    ledger.record(outcome({ at: c.now(), question: 'fifth' }));
+    await ledger.record(outcome({ at: c.now(), question: 'fifth' }));
     expect(texts()[0]).toBe('ancient');
     // A fresh open purges at once.
-    ComputeLedger.open(db, config, { now: c.now });
+    await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), config, { now: c.now });
     expect(texts()[0]).toBeNull();
 
-    const keep = openLedger({ retentionDays: '0' }, { now: c.now });
-    keep.ledger.record(outcome({ at: new Date('2000-01-01T00:00:00Z'), question: 'kept' }));
-    expect(keep.ledger.purgeExpiredText(new Date('2100-01-01'))).toBe(0);
+    const keep = await openLedger({ retentionDays: '0' }, { now: c.now });
+    await keep.ledger.record(outcome({ at: new Date('2000-01-01T00:00:00Z'), question: 'kept' }));
+    expect(await keep.ledger.purgeExpiredText(new Date('2100-01-01'))).toBe(0);
   });
 });
 
@@ -201,10 +202,10 @@ describe('read-only databases (the report CLI)', () => {
     const file = path.join(dir, 'sobre.db');
     new Database(file).close();
     const db = new Database(file, { readonly: true });
-    const ledger = ComputeLedger.open(db, testConfig());
+    const ledger = await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), testConfig());
     const report = await ledger.report({ from: new Date('2024-01-01'), to: new Date('2024-02-01') });
     expect(report.totals.questions).toBe(0);
-    expect(() => ledger.record(outcome())).toThrow(/read-only/);
+    await expect(ledger.record(outcome())).rejects.toThrow(/read-only/);
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

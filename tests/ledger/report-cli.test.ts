@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { main, type CliIo } from '../../scripts/report';
 import { ComputeLedger } from '../../src/ledger/ledger';
+import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
 import type { Report } from '../../src/ledger/report-types';
 import { generated, outcome, testConfig } from './helpers';
 
@@ -23,14 +24,14 @@ function io(opts: { tty?: boolean } = {}) {
   return { cli, out: () => out.join(''), err: () => err.join('') };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-cli-'));
   const db = new Database(path.join(dir, 'sobre.db'));
   db.pragma('journal_mode = WAL');
-  const ledger = ComputeLedger.open(db, testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
-  ledger.record(outcome({ at: new Date('2024-05-02T10:00:00Z') }));
-  ledger.record(generated(100, { at: new Date('2024-05-03T10:00:00Z'), question: 'Which battery fits the X200?' }));
-  ledger.record(outcome({ at: new Date('2024-03-01T10:00:00Z') }));
+  const ledger = await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
+  await ledger.record(outcome({ at: new Date('2024-05-02T10:00:00Z') }));
+  await ledger.record(generated(100, { at: new Date('2024-05-03T10:00:00Z'), question: 'Which battery fits the X200?' }));
+  await ledger.record(outcome({ at: new Date('2024-03-01T10:00:00Z') }));
   db.close();
 });
 
@@ -87,8 +88,8 @@ test('a missing store exits 1 with a clean message', async () => {
 test('reads while the service holds the store open for writing (WAL)', async () => {
   const writer = new Database(path.join(dir, 'sobre.db'));
   writer.pragma('journal_mode = WAL');
-  const ledger = ComputeLedger.open(writer, testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
-  ledger.record(outcome({ at: new Date('2024-05-06T10:00:00Z') }));
+  const ledger = await ComputeLedger.open(SqliteLedgerStore.onDatabase(writer), testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
+  await ledger.record(outcome({ at: new Date('2024-05-06T10:00:00Z') }));
   const t = io();
   expect(await main([], t.cli)).toBe(0);
   expect((JSON.parse(t.out()) as Report).totals.questions).toBe(3);

@@ -12,11 +12,11 @@ let appErrors: unknown[] = [];
 
 beforeAll(async () => {
   const now = () => new Date('2024-05-08T00:00:00Z');
-  const { ledger } = openLedger({}, { now });
-  ledger.record(outcome({ at: new Date('2024-05-02T10:00:00Z') }));
-  ledger.record(outcome({ at: new Date('2024-05-03T10:00:00Z'), route: 'abstain', confidence: 0.1, question: 'Do you ship to <Mars>?' }));
-  ledger.record(generated(120, { at: new Date('2024-05-04T10:00:00Z') }));
-  ledger.record(outcome({ at: new Date('2024-04-01T10:00:00Z') })); // outside the default week
+  const { ledger } = await openLedger({}, { now });
+  await ledger.record(outcome({ at: new Date('2024-05-02T10:00:00Z') }));
+  await ledger.record(outcome({ at: new Date('2024-05-03T10:00:00Z'), route: 'abstain', confidence: 0.1, question: 'Do you ship to <Mars>?' }));
+  await ledger.record(generated(120, { at: new Date('2024-05-04T10:00:00Z') }));
+  await ledger.record(outcome({ at: new Date('2024-04-01T10:00:00Z') })); // outside the default week
   const app = express();
   app.use(reportRoutes({ ledger, now }));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -14,16 +14,16 @@ function near(actual: number, expected: number, rel = 1e-9): void {
 }
 
 async function sampleReport(opts: { embedder?: Embedder; storeQuestions?: 'text' | 'hash' } = {}): Promise<Report> {
-  const { ledger } = openLedger({ storeQuestions: opts.storeQuestions ?? 'text' }, { embedder: opts.embedder, now: () => new Date('2024-05-08T00:00:00Z') });
+  const { ledger } = await openLedger({ storeQuestions: opts.storeQuestions ?? 'text' }, { embedder: opts.embedder, now: () => new Date('2024-05-08T00:00:00Z') });
   const at = (iso: string) => new Date(iso);
-  ledger.record(outcome({ at: at('2024-05-01T09:00:00Z'), confidence: 0.95, stageMs: { total: 10 } }));
-  ledger.record(outcome({ at: at('2024-05-01T10:00:00Z'), confidence: 0.91, stageMs: { total: 20 } }));
-  ledger.record(outcome({ at: at('2024-05-02T10:00:00Z'), route: 'cache', confidence: null, stageMs: { total: 2 } }));
-  ledger.record(generated(120, { at: at('2024-05-02T11:00:00Z'), question: 'Warranty for batteries?', stageMs: { embed: 5, generate: 900 } }));
-  ledger.record(generated(80, { at: at('2024-05-03T11:00:00Z'), question: 'warranty for batteries', stageMs: { total: 1100 } }));
-  ledger.record(outcome({ at: at('2024-05-03T12:00:00Z'), route: 'abstain', confidence: 0.05, question: 'Warranty length of chargers?' }));
-  ledger.record(outcome({ at: at('2024-05-04T12:00:00Z'), route: 'passages', generatorError: 'timeout', confidence: 0.3, question: 'Shipping to Norway?' }));
-  ledger.record(outcome({ at: at('2024-05-09T12:00:00Z'), question: 'outside the period' }));
+  await ledger.record(outcome({ at: at('2024-05-01T09:00:00Z'), confidence: 0.95, stageMs: { total: 10 } }));
+  await ledger.record(outcome({ at: at('2024-05-01T10:00:00Z'), confidence: 0.91, stageMs: { total: 20 } }));
+  await ledger.record(outcome({ at: at('2024-05-02T10:00:00Z'), route: 'cache', confidence: null, stageMs: { total: 2 } }));
+  await ledger.record(generated(120, { at: at('2024-05-02T11:00:00Z'), question: 'Warranty for batteries?', stageMs: { embed: 5, generate: 900 } }));
+  await ledger.record(generated(80, { at: at('2024-05-03T11:00:00Z'), question: 'warranty for batteries', stageMs: { total: 1100 } }));
+  await ledger.record(outcome({ at: at('2024-05-03T12:00:00Z'), route: 'abstain', confidence: 0.05, question: 'Warranty length of chargers?' }));
+  await ledger.record(outcome({ at: at('2024-05-04T12:00:00Z'), route: 'passages', generatorError: 'timeout', confidence: 0.3, question: 'Shipping to Norway?' }));
+  await ledger.record(outcome({ at: at('2024-05-09T12:00:00Z'), question: 'outside the period' }));
   return ledger.report(WEEK);
 }
 
@@ -59,7 +59,7 @@ describe('totals', () => {
   });
 
   test('an empty period is all zeros, not NaN', async () => {
-    const { ledger } = openLedger();
+    const { ledger } = await openLedger();
     const r = await ledger.report(WEEK);
     expect(r.totals.questions).toBe(0);
     expect(r.totals.llmCallsAvoidedShare).toBe(0);
@@ -81,17 +81,17 @@ describe('series, histogram, latency', () => {
   });
 
   test('hourly buckets when the period is at most 48 h', async () => {
-    const { ledger } = openLedger();
-    ledger.record(outcome({ at: new Date('2024-05-01T09:15:00Z') }));
-    ledger.record(outcome({ at: new Date('2024-05-01T09:45:00Z') }));
+    const { ledger } = await openLedger();
+    await ledger.record(outcome({ at: new Date('2024-05-01T09:15:00Z') }));
+    await ledger.record(outcome({ at: new Date('2024-05-01T09:45:00Z') }));
     const r = await ledger.report({ from: new Date('2024-05-01T08:30:00Z'), to: new Date('2024-05-01T12:00:00Z') });
     expect(r.period.bucket).toBe('hour');
     expect(r.series.map((p) => [p.start.slice(11, 16), p.questions])).toEqual([['08:00', 0], ['09:00', 2], ['10:00', 0], ['11:00', 0]]);
   });
 
   test('confidence histogram has 10 bins plus unknown; 1.0 falls in the last bin', async () => {
-    const { ledger } = openLedger();
-    for (const c of [0, 0.05, 0.1, 0.55, 0.99, 1, null]) ledger.record(outcome({ confidence: c }));
+    const { ledger } = await openLedger();
+    for (const c of [0, 0.05, 0.1, 0.55, 0.99, 1, null]) await ledger.record(outcome({ confidence: c }));
     const r = await ledger.report(WEEK);
     expect(r.confidenceHistogram.bins.map((b) => b.count)).toEqual([2, 1, 0, 0, 0, 1, 0, 0, 0, 2]);
     expect(r.confidenceHistogram.unknown).toBe(1);
@@ -200,9 +200,9 @@ describe('renderers agree on the same numbers', () => {
   });
 
   test('the HTML is self-contained and escapes questions; CSV neutralises formulas', async () => {
-    const { ledger } = openLedger();
-    ledger.record(outcome({ route: 'abstain', question: '<script>alert(1)</script> =HYPERLINK("x")' }));
-    ledger.record(outcome({ route: 'abstain', question: '=cmd|calc' }));
+    const { ledger } = await openLedger();
+    await ledger.record(outcome({ route: 'abstain', question: '<script>alert(1)</script> =HYPERLINK("x")' }));
+    await ledger.record(outcome({ route: 'abstain', question: '=cmd|calc' }));
     const r = await ledger.report(WEEK);
     const html = renderReport(r, 'html');
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
@@ -216,7 +216,7 @@ describe('renderers agree on the same numbers', () => {
 
 describe('report periods', () => {
   const now = new Date('2024-05-08T12:00:00Z');
-  test('defaults to the last 7 days; date-only is UTC midnight; no zone means UTC', () => {
+  test('defaults to the last 7 days; date-only is UTC midnight; no zone means UTC', async () => {
     expect(resolveReportRange({}, now)).toEqual({ from: new Date('2024-05-01T12:00:00Z'), to: now });
     expect(resolveReportRange({ from: '2024-05-01', to: '2024-05-02' }, now)).toEqual({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z') });
     expect(resolveReportRange({ from: '2024-05-01T10:00' }, now).from.toISOString()).toBe('2024-05-01T10:00:00.000Z');
@@ -224,11 +224,11 @@ describe('report periods', () => {
     expect(resolveReportRange({ to: '2024-05-03' }, now).from.toISOString()).toBe('2024-04-26T00:00:00.000Z');
   });
 
-  test.each([['yesterday'], ['5'], ['2024-02-30'], ['2024-13-01'], ['2024-05-01T25:00']])('rejects %s', (bad) => {
+  test.each([['yesterday'], ['5'], ['2024-02-30'], ['2024-13-01'], ['2024-05-01T25:00']])('rejects %s', async (bad) => {
     expect(() => resolveReportRange({ from: bad }, now)).toThrow(expect.objectContaining({ code: 'bad_request' }));
   });
 
-  test('rejects from >= to and periods over the limit', () => {
+  test('rejects from >= to and periods over the limit', async () => {
     expect(() => resolveReportRange({ from: '2024-05-02', to: '2024-05-01' }, now)).toThrow(/before/);
     expect(() => resolveReportRange({ from: '1990-01-01', to: '2024-05-01' }, now)).toThrow(/longer/);
   });

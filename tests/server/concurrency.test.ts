@@ -27,7 +27,7 @@ function animalDoc(i: number, round: number): string {
 }
 
 test('asks during uploads and a deletion see whole documents only', async () => {
-  const { kb } = s.service.deps;
+  const { knowledge } = s.service.deps;
   const questions = ['What port does Sobre listen on?', 'What does the creature number 3 eat?', 'Where does animal 2 sleep?', 'Which files does Sobre ingest?'];
   const problems: string[] = [];
   // Check every answer's citations when the server sends it (the client reads it later, by
@@ -38,9 +38,8 @@ test('asks during uploads and a deletion see whole documents only', async () => 
   service.ask = async (question, opts) => {
     const answer = await original(question, opts);
     for (const c of answer.citations) {
-      if (!kb.index.has(c.chunkId)) problems.push(`chunk ${c.chunkId} cited but not in the index`);
-      if (kb.store.chunksWithSource([c.chunkId]).length !== 1) problems.push(`chunk ${c.chunkId} cited but not in the store`);
-      if (!kb.store.getDocument(c.documentId)) problems.push(`document ${c.documentId} cited but gone`);
+      if ((await knowledge.passages([c.chunkId])).length !== 1) problems.push(`chunk ${c.chunkId} cited but not in the store`);
+      if (!(await knowledge.getDocument(c.documentId))) problems.push(`document ${c.documentId} cited but gone`);
       if (c.source.includes('animal-')) sawUploaded++;
     }
     return answer;
@@ -78,6 +77,6 @@ test('asks during uploads and a deletion see whole documents only', async () => 
   expect(asked).toBeGreaterThan(20);
   expect(duringWrites).toBeGreaterThan(10); // the questions really overlapped the ingestion
   expect(sawUploaded).toBeGreaterThan(0);
-  expect(kb.check().consistent).toBe(true);
+  expect((await knowledge.check()).consistent).toBe(true);
   expect(s.service.writer.pending).toBe(0);
 });

@@ -1,6 +1,7 @@
 /** POST/GET/DELETE /v1/documents: every format, bad files, hostile file names, re-uploads, deletion. */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { safeUploadName } from '../../src/server/uploads';
 import { makePdf } from '../helpers/pdf';
 import { auth, expectProblem, formWith, multipartBody, postJson, rawRequest, startTestServer, type TestServer } from './helpers';
@@ -154,6 +155,11 @@ describe('over HTTP', () => {
     await expectProblem(await fetch(`${s.url}/v1/documents/${owls?.id}`, { method: 'DELETE', headers: KEY }), 404, 'not_found');
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
     const saved = JSON.parse(fs.readFileSync(path.join(s.config.dataDir, 'vectors.json'), 'utf8')) as { generation: number };
-    expect(saved.generation).toBe(s.service.deps.kb.store.generation);
+    const db = new Database(path.join(s.config.dataDir, 'sobre.db'), { readonly: true });
+    try {
+      expect(saved.generation).toBe(Number(db.prepare("SELECT value FROM meta WHERE key = 'generation'").pluck().get()));
+    } finally {
+      db.close();
+    }
   });
 });

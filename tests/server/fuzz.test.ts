@@ -182,6 +182,6 @@ test(`${TOTAL} hostile requests: no 5xx, problem documents, still healthy`, asyn
   expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
   expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   expect((await fetch(`${s.url}/v1/ask`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ question: 'What port does Sobre listen on?' }) })).status).toBe(200);
-  expect(s.service.deps.kb.check().consistent).toBe(true);
+  expect((await s.service.deps.knowledge.check()).consistent).toBe(true);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });

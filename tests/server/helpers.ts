@@ -115,7 +115,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 
 export function formWith(files: { name: string; content: string | Buffer }[]): FormData {
   const form = new FormData();
-  for (const f of files) form.append('files', new Blob([f.content]), f.name);
+  for (const f of files) form.append('files', new Blob([typeof f.content === 'string' ? f.content : new Uint8Array(f.content)]), f.name);
   return form;
 }
 

@@ -1,4 +1,6 @@
 /** /healthz, /readyz, /metrics, security headers, the dashboard's CSP, CORS. */
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { auth, postJson, startTestServer, type TestServer } from './helpers';
 
 let s: TestServer;
@@ -17,19 +19,23 @@ test('/healthz and /readyz answer, /readyz with its checks', async () => {
   expect(body.storeChunks).toBe(body.indexVectors);
 });
 
-test('/readyz is 503 when the index disagrees with the store, and ready again once repaired', async () => {
-  const { kb } = s.service.deps;
-  const [first] = kb.store.chunkIds();
-  const vector = kb.store.vector(first);
-  kb.index.remove(first);
+test('/readyz is 503 when the index disagrees with the store, and ready again once the change is announced', async () => {
+  // Another writer adds a chunk without bumping the generation: the index cannot know of it.
+  const db = new Database(path.join(s.config.dataDir, 'sobre.db'));
   try {
+    const vector = db.prepare('SELECT vector FROM chunks LIMIT 1').pluck().get() as Buffer;
+    db.prepare("INSERT INTO chunks (hash, title, text, vector) VALUES ('foreign', 'Foreign', 'a foreign chunk', ?)").run(vector);
     const res = await fetch(`${s.url}/readyz`);
     expect(res.status).toBe(503);
     const p = (await res.json()) as { code: string; checks: Record<string, boolean> };
     expect(p.code).toBe('not_ready');
     expect(p.checks).toMatchObject({ consistent: false, model: true, store: true });
+    db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   } finally {
-    if (vector) kb.index.add(first, vector);
+    db.prepare("DELETE FROM chunks WHERE hash = 'foreign'").run();
+    db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
+    db.close();
   }
   expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
 });

@@ -55,18 +55,15 @@ test('background work bypasses the cache, embeds one text at a time and lets the
   expect(inner.calls).toEqual([2]);
 });
 
-test('background work waits for its pause before each text and for beforeCommit before returning, even with nothing to embed', async () => {
+test('background work waits for its pause before each text; a question does not', async () => {
   const log: string[] = [];
   const inner = new HashEmbedder();
   const e = serviceEmbedder({ id: 'x', dimension: 64, embed: async (t) => (log.push(`embed ${t.join()}`), inner.embed(t)) }, {
-    cacheEntries: 10, pause: async () => void log.push('pause'), beforeCommit: async () => void log.push('commit'),
+    cacheEntries: 10, pause: async () => void log.push('pause'),
   });
   await inBackground(() => e.embed(['a', 'b']));
-  expect(log).toEqual(['pause', 'embed a', 'pause', 'embed b', 'commit']);
+  expect(log).toEqual(['pause', 'embed a', 'pause', 'embed b']);
   log.length = 0;
-  await inBackground(() => e.embed([]));
-  expect(log).toEqual(['commit']);
-  log.length = 0;
-  await e.embed(['q']); // a question: no pause, no commit wait
+  await e.embed(['q']); // a question: no pause
   expect(log).toEqual(['embed q']);
 });

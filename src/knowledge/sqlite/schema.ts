@@ -1,4 +1,4 @@
-import type { Migration } from './migrate';
+import type { Migration } from '../../sqlite/migrate';
 
 /**
  * The store's schema. Chunks carry the title of the first document that contains them, indexed

@@ -1,46 +1,18 @@
 /**
- * The SQLite store (better-sqlite3, WAL): documents, deduplicated chunks with their vectors,
- * FTS5 over chunk text, and metadata. Every change to a document is one transaction that also
- * bumps `generation`, which the HNSW manifest records.
+ * The SQLite tables of the knowledge (better-sqlite3, WAL): documents, deduplicated chunks with
+ * their vectors, FTS5 over chunk title and text, and metadata. Every change to a document is one
+ * transaction that also bumps `generation`, which the HNSW manifest records. Private to
+ * `knowledge/sqlite/`: the rest of Sobre goes through the `Knowledge` interface.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { SobreError } from '../errors';
-import { migrate } from './migrate';
+import { SobreError } from '../../errors';
+import { DATABASE_FILE, openDatabase } from '../../sqlite/database';
+import { migrate } from '../../sqlite/migrate';
+import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput } from '../types';
 import { STORE_MIGRATIONS } from './schema';
 
-export const STORE_FILE = 'sobre.db';
 const BM25 = 'bm25(chunks_fts, 2.0, 1.0)';
-
-export interface StoredDocument {
-  id: number;
-  source: string;
-  title: string;
-  format: string;
-  contentHash: string;
-  size: number;
-  createdAt: string;
-  updatedAt: string;
-  chunks: number;
-}
-
-export interface NewDocument {
-  source: string;
-  title: string;
-  format: string;
-  contentHash: string;
-  size: number;
-}
-
-export interface NewChunkRef {
-  ordinal: number;
-  hash: string;
-  text: string;
-  start: number;
-  end: number;
-}
 
 export interface ReplaceResult {
   documentId: number;
@@ -49,17 +21,8 @@ export interface ReplaceResult {
   addedChunks: { id: number; vector: Float32Array }[];
   /** Chunk rows no document references any more, deleted (their vectors must leave the index). */
   removedChunkIds: number[];
-}
-
-/** A chunk with the first document that contains it. */
-export interface ChunkWithSource {
-  chunkId: number;
-  text: string;
-  documentId: number;
-  title: string;
-  source: string;
-  start: number;
-  end: number;
+  /** The generation this change produced (the one before it is `generation - 1`). */
+  generation: number;
 }
 
 function toBlob(v: Float32Array): Buffer {
@@ -75,7 +38,7 @@ function fromBlob(b: Buffer): Float32Array {
 export class SobreStore {
   private readonly statements = new Map<string, Statement>();
 
-  private constructor(readonly db: Db, readonly file: string) {}
+  private constructor(private readonly db: Db, readonly file: string) {}
 
   /** Statements are compiled once per store: asking runs several per question. */
   private stmt(sql: string): Statement {
@@ -87,25 +50,29 @@ export class SobreStore {
     return s;
   }
 
-  static open(dataDir: string, { readonly = false }: { readonly?: boolean } = {}): SobreStore {
-    const file = path.join(dataDir, STORE_FILE);
-    if (readonly && !fs.existsSync(file)) {
-      throw new SobreError('not_found', `No Sobre store at ${file}: run npm run ingest first, or set SOBRE_DATA_DIR`);
+  static open(dataDir: string): SobreStore {
+    const file = path.join(dataDir, DATABASE_FILE);
+    const db = openDatabase(file);
+    try {
+      migrate(db, 'store', STORE_MIGRATIONS);
+    } catch (e) {
+      db.close();
+      throw e;
     }
-    fs.mkdirSync(dataDir, { recursive: true });
-    const db = new Database(file, { readonly });
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-    }
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    if (!readonly) migrate(db, 'store', STORE_MIGRATIONS);
     return new SobreStore(db, file);
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** Run `fn` in one SQLite transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   getMeta(key: string): string | undefined {
@@ -121,8 +88,8 @@ export class SobreStore {
     return Number(this.getMeta('generation') ?? '0');
   }
 
-  private bumpGeneration(): void {
-    this.stmt("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'").run();
+  private bumpGeneration(): number {
+    return Number(this.stmt("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING value").pluck().get());
   }
 
   /** Record the embedder on first use; refuse another one later. */
@@ -145,19 +112,19 @@ export class SobreStore {
     }
   }
 
-  findDocument(source: string): StoredDocument | undefined {
+  findDocument(source: string): DocumentInfo | undefined {
     return this.documentsWhere('d.source = ?', source)[0];
   }
 
-  getDocument(id: number): StoredDocument | undefined {
+  getDocument(id: number): DocumentInfo | undefined {
     return this.documentsWhere('d.id = ?', id)[0];
   }
 
-  listDocuments(): StoredDocument[] {
+  listDocuments(): DocumentInfo[] {
     return this.documentsWhere('1 = 1');
   }
 
-  private documentsWhere(where: string, ...params: unknown[]): StoredDocument[] {
+  private documentsWhere(where: string, ...params: unknown[]): DocumentInfo[] {
     return this.db
       .prepare(
         `SELECT d.id, d.source, d.title, d.format, d.content_hash AS contentHash, d.size,
@@ -165,11 +132,11 @@ export class SobreStore {
                 (SELECT COUNT(*) FROM document_chunks dc WHERE dc.document_id = d.id) AS chunks
          FROM documents d WHERE ${where} ORDER BY d.id`,
       )
-      .all(...params) as StoredDocument[];
+      .all(...params) as DocumentInfo[];
   }
 
   /** The documents read from `file`: the file itself, or its JSONL lines (`file#id`). */
-  documentsOfFile(file: string): StoredDocument[] {
+  documentsOfFile(file: string): DocumentInfo[] {
     return this.documentsWhere("d.source = ? OR substr(d.source, 1, length(?) + 1) = ? || '#'", file, file, file);
   }
 
@@ -177,7 +144,7 @@ export class SobreStore {
    * The documents of `file` when its raw bytes are those fully ingested last time and all its
    * documents are still there; undefined when the file must be read again.
    */
-  unchangedFile(file: string, rawHash: string): StoredDocument[] | undefined {
+  unchangedFile(file: string, rawHash: string): DocumentInfo[] | undefined {
     const row = this.stmt('SELECT raw_hash AS rawHash, documents FROM files WHERE path = ?').get(file) as { rawHash: string; documents: number } | undefined;
     if (!row || row.rawHash !== rawHash) return undefined;
     const docs = this.documentsOfFile(file);
@@ -202,7 +169,7 @@ export class SobreStore {
    * Insert or replace a document and its chunks in one transaction. `vectors` must hold a
    * vector for every chunk hash not already stored.
    */
-  replaceDocument(doc: NewDocument, chunks: readonly NewChunkRef[], vectors: ReadonlyMap<string, Float32Array>): ReplaceResult {
+  replaceDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): ReplaceResult {
     return this.db.transaction((): ReplaceResult => {
       const now = new Date().toISOString();
       const existing = this.stmt('SELECT id FROM documents WHERE source = ?').get(doc.source) as { id: number } | undefined;
@@ -237,20 +204,20 @@ export class SobreStore {
         insertRef.run(documentId, c.ordinal, chunkId, c.start, c.end);
       }
       const removedChunkIds = this.deleteOrphans(previousChunkIds);
-      this.bumpGeneration();
-      return { documentId, created: !existing, addedChunks, removedChunkIds };
+      const generation = this.bumpGeneration();
+      return { documentId, created: !existing, addedChunks, removedChunkIds, generation };
     })();
   }
 
-  /** Delete a document; returns the chunk ids no longer referenced by any document. */
-  deleteDocument(documentId: number): number[] {
+  /** Delete a document; returns its source and the chunk ids no longer referenced by any document. */
+  deleteDocument(documentId: number): { source: string; removedChunkIds: number[]; generation: number } {
     return this.db.transaction(() => {
       const chunkIds = this.stmt('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
-      const info = this.stmt('DELETE FROM documents WHERE id = ?').run(documentId);
-      if (info.changes === 0) throw new SobreError('not_found', `No document with id ${documentId}`);
-      const removed = this.deleteOrphans(chunkIds);
-      this.bumpGeneration();
-      return removed;
+      const source = this.stmt('DELETE FROM documents WHERE id = ? RETURNING source').pluck().get(documentId) as string | undefined;
+      if (source === undefined) throw new SobreError('not_found', `No document with id ${documentId}`);
+      const removedChunkIds = this.deleteOrphans(chunkIds);
+      const generation = this.bumpGeneration();
+      return { source, removedChunkIds, generation };
     })();
   }
 
@@ -318,15 +285,15 @@ export class SobreStore {
   }
 
   /** The chunks with their first containing document, in the order of `chunkIds`. */
-  chunksWithSource(chunkIds: readonly number[]): ChunkWithSource[] {
+  chunksWithSource(chunkIds: readonly number[]): ChunkSource[] {
     const stmt = this.stmt(
       `SELECT c.id AS chunkId, c.text, d.id AS documentId, d.title, d.source, dc.start_offset AS start, dc.end_offset AS end
        FROM chunks c JOIN document_chunks dc ON dc.chunk_id = c.id JOIN documents d ON d.id = dc.document_id
        WHERE c.id = ? ORDER BY d.id, dc.ordinal LIMIT 1`,
     );
-    const out: ChunkWithSource[] = [];
+    const out: ChunkSource[] = [];
     for (const id of chunkIds) {
-      const row = stmt.get(id) as ChunkWithSource | undefined;
+      const row = stmt.get(id) as ChunkSource | undefined;
       if (row) out.push(row);
     }
     return out;

@@ -1,4 +1,6 @@
-import { SobreStore } from '../../src/store/store';
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { SobreStore } from '../../src/knowledge/sqlite/store';
 import { SobreError } from '../../src/errors';
 import { stem } from '../../src/text/tokens';
 import { makeTempDir, removeDir } from '../helpers/temp';
@@ -9,6 +11,7 @@ function chunk(ordinal: number, hash: string, text: string, start = 0) {
   return { ordinal, hash, text, start, end: start + text.length };
 }
 
+/** The SQLite store behind the knowledge (private to knowledge/sqlite): what the contract cannot see. */
 describe('SobreStore', () => {
   let dir: string;
   let store: SobreStore;
@@ -24,8 +27,13 @@ describe('SobreStore', () => {
   const doc = (source: string, contentHash = 'h1') => ({ source, title: source, format: 'md', contentHash, size: 10 });
 
   it('runs in WAL mode with a schema version', () => {
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBeGreaterThanOrEqual(2);
+    const db = new Database(path.join(dir, 'sobre.db'), { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'store'").pluck().get()).toBeGreaterThanOrEqual(2);
+    } finally {
+      db.close();
+    }
   });
 
   it('stores identical chunks once and shares them between documents', () => {
@@ -50,7 +58,7 @@ describe('SobreStore', () => {
     const g0 = store.generation;
     const a = store.replaceDocument(doc('a'), [chunk(0, 'x', 'text')], new Map([['x', vec(0.1)]]));
     expect(store.generation).toBe(g0 + 1);
-    expect(store.deleteDocument(a.documentId)).toEqual([a.addedChunks[0].id]);
+    expect(store.deleteDocument(a.documentId)).toEqual({ source: 'a', removedChunkIds: [a.addedChunks[0].id], generation: g0 + 2 });
     expect(store.generation).toBe(g0 + 2);
     expect(store.stats().chunks).toBe(0);
     expect(() => store.deleteDocument(a.documentId)).toThrow(SobreError);

@@ -1,0 +1,214 @@
+/**
+ * The knowledge on one machine: a SQLite store (source of truth: documents, chunks with their
+ * vectors, FTS5) and an HNSW index derived from it, kept in agreement.
+ *
+ * A crash between a document's commit and the next index save leaves the index behind: `open`
+ * sees it (the manifest's generation differs from the store's) and repairs it from the stored
+ * vectors, without re-embedding. The same repair, run before each search when the store's
+ * generation moved, picks up what another process (an ingest, another worker) committed.
+ *
+ * Every method is synchronous inside (better-sqlite3 and hnswlib are), so a change is visible in
+ * one step: the SQLite transaction, then its vectors into the index, with no await between.
+ */
+import type { SobreConfig } from '../../config';
+import { HnswIndex } from '../../index/hnsw-index';
+import { contentWords, words } from '../../text/tokens';
+import type {
+  Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput,
+  Knowledge, KnowledgeCheck, KnowledgeStats, SyncReport,
+} from '../types';
+import { SobreStore } from './store';
+
+export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
+
+/** An FTS5 MATCH expression: content words (all words if none) quoted and OR-ed. */
+export function ftsQuery(question: string): string {
+  let terms = contentWords(question);
+  if (terms.length === 0) terms = words(question);
+  return [...new Set(terms)].slice(0, 64).map((t) => `"${t}"`).join(' OR ');
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** Make the index hold exactly the store's chunks, from the stored vectors. */
+function reconcile(store: SobreStore, index: HnswIndex): SyncReport {
+  const ids = store.chunkIds();
+  const inStore = new Set(ids);
+  let added = 0;
+  let removed = 0;
+  for (const id of ids) {
+    if (index.has(id)) continue;
+    const vector = store.vector(id);
+    if (vector) {
+      index.add(id, vector);
+      added++;
+    }
+  }
+  for (const label of index.labels()) {
+    if (!inStore.has(label)) {
+      index.remove(label);
+      removed++;
+    }
+  }
+  return { generation: store.generation, added, removed };
+}
+
+export class SqliteKnowledge implements Knowledge {
+  private syncedGeneration: number;
+  /** The index changed since it was last saved. */
+  private dirty = false;
+  private closed = false;
+
+  private constructor(
+    private readonly store: SobreStore,
+    private readonly index: HnswIndex,
+    readonly location: string,
+    readonly opened: SyncReport,
+  ) {
+    this.syncedGeneration = opened.generation;
+  }
+
+  static open(config: SqliteKnowledgeConfig, embedder: { id: string; dimension: number }): SqliteKnowledge {
+    const store = SobreStore.open(config.dataDir);
+    try {
+      store.bindEmbedder(embedder.id, embedder.dimension);
+      const index = HnswIndex.open(config.dataDir, embedder.id, embedder.dimension, {
+        m: config.hnswM,
+        efConstruction: config.hnswEfConstruction,
+        efSearch: config.hnswEfSearch,
+      });
+      const report = reconcile(store, index);
+      if (report.added + report.removed > 0 || index.loadedGeneration !== store.generation) index.save(store.generation);
+      return new SqliteKnowledge(store, index, config.dataDir, report);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private sync(): SyncReport | null {
+    const generation = this.store.generation;
+    if (generation === this.syncedGeneration) return null;
+    const report = reconcile(this.store, this.index);
+    this.syncedGeneration = report.generation;
+    if (report.added + report.removed > 0) this.dirty = true;
+    return report;
+  }
+
+  /** After our own change: its vectors in or out, and a full sync if another process committed in between. */
+  private applied(generation: number, added: readonly { id: number; vector: Float32Array }[], removed: readonly number[]): void {
+    for (const { id, vector } of added) this.index.add(id, vector);
+    for (const id of removed) this.index.remove(id);
+    this.dirty = true;
+    if (generation - 1 === this.syncedGeneration) this.syncedGeneration = generation;
+    else this.sync();
+  }
+
+  async candidates(query: CandidateQuery, k: number): Promise<Candidate[]> {
+    this.sync();
+    const match = ftsQuery(query.text);
+    const byId = new Map<number, Candidate>();
+    this.store.lexicalSearch(match, k).forEach((h, i) => {
+      byId.set(h.chunkId, { chunkId: h.chunkId, bm25: h.bm25, cosine: Number.NaN, lexicalRank: i + 1, denseRank: null });
+    });
+    this.index.search(query.vector, k).forEach((h, i) => {
+      const c = byId.get(h.label);
+      if (c) {
+        c.cosine = h.cosine;
+        c.denseRank = i + 1;
+      } else byId.set(h.label, { chunkId: h.label, bm25: Number.NaN, cosine: h.cosine, lexicalRank: null, denseRank: i + 1 });
+    });
+    const all = [...byId.values()];
+    const bm25 = this.store.lexicalScores(match, all.filter((c) => Number.isNaN(c.bm25)).map((c) => c.chunkId));
+    for (const c of all) {
+      if (Number.isNaN(c.bm25)) c.bm25 = bm25.get(c.chunkId) ?? 0;
+      if (Number.isNaN(c.cosine)) {
+        const v = this.store.vector(c.chunkId);
+        c.cosine = v ? dot(query.vector, v) : 0;
+      }
+    }
+    return all;
+  }
+
+  async passages(chunkIds: readonly number[]): Promise<ChunkSource[]> {
+    return this.store.chunksWithSource(chunkIds);
+  }
+
+  async idf(terms: readonly string[]): Promise<Map<string, number>> {
+    return this.store.idf(terms);
+  }
+
+  async findDocument(source: string): Promise<DocumentInfo | undefined> {
+    return this.store.findDocument(source);
+  }
+
+  async getDocument(id: number): Promise<DocumentInfo | undefined> {
+    return this.store.getDocument(id);
+  }
+
+  async listDocuments(): Promise<DocumentInfo[]> {
+    return this.store.listDocuments();
+  }
+
+  async documentsOfFile(file: string): Promise<DocumentInfo[]> {
+    return this.store.documentsOfFile(file);
+  }
+
+  async unchangedFile(file: string, rawHash: string): Promise<DocumentInfo[] | undefined> {
+    return this.store.unchangedFile(file, rawHash);
+  }
+
+  async recordFile(file: string, rawHash: string, documents: number): Promise<void> {
+    this.store.recordFile(file, rawHash, documents);
+  }
+
+  async knownChunkHashes(hashes: readonly string[]): Promise<Set<string>> {
+    return this.store.knownChunkHashes(hashes);
+  }
+
+  async commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): Promise<CommitResult> {
+    const r = this.store.replaceDocument(doc, chunks, vectors);
+    this.applied(r.generation, r.addedChunks, r.removedChunkIds);
+    return { documentId: r.documentId, created: r.created, chunksAdded: r.addedChunks.length, chunksRemoved: r.removedChunkIds.length };
+  }
+
+  async deleteDocument(id: number): Promise<DeleteResult> {
+    const { source, removedChunkIds, generation } = this.store.deleteDocument(id);
+    this.applied(generation, [], removedChunkIds);
+    return { documentId: id, source, chunksRemoved: removedChunkIds.length };
+  }
+
+  async refresh(): Promise<SyncReport | null> {
+    return this.sync();
+  }
+
+  async flush(): Promise<void> {
+    if (this.closed || !this.dirty) return;
+    this.index.save(this.syncedGeneration);
+    this.dirty = false;
+  }
+
+  async check(): Promise<KnowledgeCheck> {
+    const ids = this.store.chunkIds();
+    const consistent = ids.length === this.index.size && ids.every((id) => this.index.has(id));
+    return { consistent, storeChunks: ids.length, indexVectors: this.index.size };
+  }
+
+  async stats(): Promise<KnowledgeStats> {
+    return { ...this.store.stats(), indexVectors: this.index.size };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      this.store.close();
+    }
+  }
+}

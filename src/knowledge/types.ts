@@ -1,0 +1,159 @@
+/**
+ * The knowledge interface: the only way the rest of Sobre reaches documents, chunks, their
+ * vectors and their term statistics. Implementations (SQLite + FTS5 + hnswlib in `sqlite/`)
+ * keep their storage private; `tests/knowledge/contract.ts` holds the behaviour every one of
+ * them must show.
+ *
+ * Consistency promise: a document's change (commit or delete) becomes visible to `candidates`
+ * and `passages` in one step, and every chunk a question can be answered from is in both the
+ * lexical and the dense index.
+ */
+
+export interface DocumentInfo {
+  id: number;
+  /** Where the document came from: a file path, or `<file>#<id>` for a JSON Lines record. */
+  source: string;
+  title: string;
+  format: string;
+  /** sha256 of the title and cleaned text: an unchanged document is not committed again. */
+  contentHash: string;
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+  chunks: number;
+}
+
+export interface DocumentInput {
+  source: string;
+  title: string;
+  format: string;
+  contentHash: string;
+  size: number;
+}
+
+export interface ChunkInput {
+  ordinal: number;
+  /** sha256 of the chunk text: identical texts are stored (and embedded) once. */
+  hash: string;
+  text: string;
+  /** Character offsets in the document's cleaned text. */
+  start: number;
+  end: number;
+}
+
+export interface CommitResult {
+  documentId: number;
+  created: boolean;
+  /** Distinct chunk texts this change stored (and indexed). */
+  chunksAdded: number;
+  /** Chunk texts no document uses any more, removed from every index. */
+  chunksRemoved: number;
+}
+
+export interface DeleteResult {
+  documentId: number;
+  source: string;
+  chunksRemoved: number;
+}
+
+/** The question, as each retriever reads it. */
+export interface CandidateQuery {
+  text: string;
+  /** The question's unit vector from the knowledge's embedder. */
+  vector: Float32Array;
+}
+
+/**
+ * A chunk found by either retriever, with both signals: BM25 (0 when the chunk does not match)
+ * and the cosine to the question, so fusion never mixes "missing" with "low".
+ */
+export interface Candidate {
+  chunkId: number;
+  bm25: number;
+  cosine: number;
+  lexicalRank: number | null;
+  denseRank: number | null;
+}
+
+/** A chunk with the first document that contains it. */
+export interface ChunkSource {
+  chunkId: number;
+  text: string;
+  documentId: number;
+  title: string;
+  source: string;
+  /** Offsets of the chunk in its document's cleaned text. */
+  start: number;
+  end: number;
+}
+
+/** Inverse document frequency of stemmed terms (`text/tokens.ts` `stem`) over chunks. */
+export interface TermStats {
+  idf(terms: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** What bringing the derived indexes up to the source of truth did. */
+export interface SyncReport {
+  generation: number;
+  /** Vectors put back into the dense index from stored ones (no re-embedding). */
+  added: number;
+  /** Index entries whose chunk is gone. */
+  removed: number;
+}
+
+export interface KnowledgeCheck {
+  consistent: boolean;
+  storeChunks: number;
+  indexVectors: number;
+}
+
+export interface KnowledgeStats {
+  documents: number;
+  chunks: number;
+  references: number;
+  indexVectors: number;
+}
+
+export interface Knowledge extends TermStats {
+  /** Where it lives, for messages and logs (a folder, or a database without its password). */
+  readonly location: string;
+  /** What opening repaired (vectors restored into, or removed from, the dense index). */
+  readonly opened: SyncReport;
+
+  /** The best `k` chunks of each retriever, each scored on both signals, unranked. */
+  candidates(query: CandidateQuery, k: number): Promise<Candidate[]>;
+  /** The chunks with their first document, in the order of `chunkIds` (missing ones skipped). */
+  passages(chunkIds: readonly number[]): Promise<ChunkSource[]>;
+
+  findDocument(source: string): Promise<DocumentInfo | undefined>;
+  getDocument(id: number): Promise<DocumentInfo | undefined>;
+  listDocuments(): Promise<DocumentInfo[]>;
+  /** The documents read from `file`: the file itself, or its JSON Lines records (`file#id`). */
+  documentsOfFile(file: string): Promise<DocumentInfo[]>;
+  /**
+   * The documents of `file` when its raw bytes are those of a complete earlier ingest and all
+   * its documents are still there; undefined when the file must be read again.
+   */
+  unchangedFile(file: string, rawHash: string): Promise<DocumentInfo[] | undefined>;
+  /** Remember that all `documents` documents of `file` (these raw bytes) are in. */
+  recordFile(file: string, rawHash: string, documents: number): Promise<void>;
+  /** Which of these chunk hashes are stored already (so need no embedding). */
+  knownChunkHashes(hashes: readonly string[]): Promise<Set<string>>;
+  /**
+   * Insert or replace a document with its chunks, in one step for every reader. `vectors` holds
+   * a vector for every chunk hash not stored yet.
+   */
+  commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): Promise<CommitResult>;
+  /** Remove a document and the chunks no other document uses; `not_found` if there is none. */
+  deleteDocument(id: number): Promise<DeleteResult>;
+
+  /** Catch up with changes another process committed; null when there were none. */
+  refresh(): Promise<SyncReport | null>;
+  /** Persist derived indexes (they are rebuilt from the source of truth if this is skipped). */
+  flush(): Promise<void>;
+  /** Whether every stored chunk is in the dense index and nothing else is. */
+  check(): Promise<KnowledgeCheck>;
+  stats(): Promise<KnowledgeStats>;
+  /** Flushes, then releases everything. Idempotent. */
+  close(): Promise<void>;
+}

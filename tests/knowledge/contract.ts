@@ -1,0 +1,201 @@
+/**
+ * The behaviour every `Knowledge` implementation must show (in the style of Haystack's document
+ * store test mixins): each implementation's test file calls `knowledgeContract` with a factory.
+ * `open(location)` opens the knowledge at a location; two opens of the same location are two
+ * processes (or instances) sharing it.
+ */
+import { SobreError } from '../../src/errors';
+import type { ChunkInput, DocumentInput, Knowledge } from '../../src/knowledge/types';
+import { stem } from '../../src/text/tokens';
+import { HashEmbedder } from '../helpers/hash-embedder';
+
+export interface ContractSubject {
+  /** A fresh, empty location (a folder, a database). */
+  location(): Promise<string>;
+  open(location: string, embedder: { id: string; dimension: number }): Promise<Knowledge>;
+  dispose(location: string): Promise<void>;
+}
+
+const embedder = new HashEmbedder(64);
+
+async function chunksOf(texts: readonly string[], start = 0): Promise<{ chunks: ChunkInput[]; vectors: Map<string, Float32Array> }> {
+  const vectors = await embedder.embed(texts);
+  const chunks: ChunkInput[] = [];
+  const byHash = new Map<string, Float32Array>();
+  let at = start;
+  texts.forEach((text, i) => {
+    const hash = `h:${text}`;
+    chunks.push({ ordinal: i, hash, text, start: at, end: at + text.length });
+    byHash.set(hash, vectors[i]);
+    at += text.length + 1;
+  });
+  return { chunks, vectors: byHash };
+}
+
+function doc(source: string, contentHash = `c:${source}`, title = source): DocumentInput {
+  return { source, title, format: 'md', contentHash, size: 100 };
+}
+
+async function commit(k: Knowledge, source: string, texts: readonly string[], contentHash?: string) {
+  const { chunks, vectors } = await chunksOf(texts);
+  return k.commitDocument(doc(source, contentHash), chunks, vectors);
+}
+
+async function search(k: Knowledge, text: string, n = 10) {
+  const [vector] = await embedder.embed([text]);
+  return k.candidates({ text, vector }, n);
+}
+
+export function knowledgeContract(name: string, subject: ContractSubject): void {
+  describe(`Knowledge contract: ${name}`, () => {
+    let location: string;
+    let k: Knowledge;
+    const opened: Knowledge[] = [];
+    const open = async () => {
+      const o = await subject.open(location, embedder);
+      opened.push(o);
+      return o;
+    };
+
+    beforeEach(async () => {
+      location = await subject.location();
+      k = await open();
+    });
+    afterEach(async () => {
+      for (const o of opened.splice(0)) await o.close();
+      await subject.dispose(location);
+    });
+
+    test('a committed document is found by both retrievers, each candidate scored on both signals', async () => {
+      const r = await commit(k, '/docs/solar.md', ['Solar panels convert sunlight into electricity.', 'Wind turbines spin in the breeze.']);
+      expect(r).toMatchObject({ created: true, chunksAdded: 2, chunksRemoved: 0 });
+      const found = await search(k, 'sunlight electricity');
+      const top = [...found].sort((a, b) => b.bm25 - a.bm25)[0];
+      expect(top.bm25).toBeGreaterThan(0);
+      expect(top.lexicalRank).toBe(1);
+      expect(top.denseRank).not.toBeNull();
+      expect(top.cosine).toBeGreaterThan(0);
+      const other = found.find((c) => c.chunkId !== top.chunkId);
+      expect(other?.bm25).toBe(0); // found densely only: its BM25 is looked up, and is 0
+      const [p] = await k.passages([top.chunkId]);
+      expect(p).toMatchObject({ chunkId: top.chunkId, documentId: r.documentId, source: '/docs/solar.md', title: '/docs/solar.md', start: 0 });
+      expect(p.text).toBe('Solar panels convert sunlight into electricity.');
+      expect(p.end).toBe(p.text.length);
+    });
+
+    test('passages keep the order asked and skip unknown ids', async () => {
+      await commit(k, '/docs/a.md', ['alpha one', 'beta two', 'gamma three']);
+      const ids = (await search(k, 'alpha beta gamma')).map((c) => c.chunkId).sort((a, b) => b - a);
+      const got = await k.passages([ids[0], 987654, ids[2], ids[1]]);
+      expect(got.map((p) => p.chunkId)).toEqual([ids[0], ids[2], ids[1]]);
+    });
+
+    test('identical chunk texts are stored once, shared, and removed only with their last document', async () => {
+      await commit(k, '/docs/a.md', ['shared passage about rivers', 'only in a']);
+      expect(await k.knownChunkHashes(['h:shared passage about rivers', 'h:never seen'])).toEqual(new Set(['h:shared passage about rivers']));
+      const b = await commit(k, '/docs/b.md', ['shared passage about rivers']);
+      expect(b.chunksAdded).toBe(0);
+      expect(await k.stats()).toMatchObject({ documents: 2, chunks: 2, references: 3, indexVectors: 2 });
+      const a = await k.findDocument('/docs/a.md');
+      expect(await k.deleteDocument(a!.id)).toEqual({ documentId: a!.id, source: '/docs/a.md', chunksRemoved: 1 });
+      expect((await search(k, 'rivers')).filter((c) => c.bm25 > 0)).toHaveLength(1);
+      expect(await k.deleteDocument(b.documentId)).toMatchObject({ chunksRemoved: 1 });
+      expect(await search(k, 'rivers')).toEqual([]);
+      expect(await k.check()).toEqual({ consistent: true, storeChunks: 0, indexVectors: 0 });
+    });
+
+    test('replacing a document swaps its chunks in every index', async () => {
+      await commit(k, '/docs/a.md', ['old text about trains', 'kept sentence'], 'v1');
+      const r = await commit(k, '/docs/a.md', ['new text about heat pumps', 'kept sentence'], 'v2');
+      expect(r).toMatchObject({ created: false, chunksAdded: 1, chunksRemoved: 1 });
+      expect((await search(k, 'trains')).filter((c) => c.bm25 > 0)).toEqual([]);
+      const dense = await search(k, 'old text about trains', 10);
+      const texts = (await k.passages(dense.map((c) => c.chunkId))).map((p) => p.text);
+      expect(texts).not.toContain('old text about trains');
+      expect((await k.findDocument('/docs/a.md'))?.contentHash).toBe('v2');
+      expect(await k.listDocuments()).toHaveLength(1);
+      expect((await k.check()).consistent).toBe(true);
+    });
+
+    test('a commit missing a new chunk vector changes nothing', async () => {
+      const { chunks } = await chunksOf(['no vector given']);
+      await expect(k.commitDocument(doc('/docs/x.md'), chunks, new Map())).rejects.toThrow(/vector/i);
+      expect(await k.stats()).toMatchObject({ documents: 0, chunks: 0, indexVectors: 0 });
+    });
+
+    test('deleting an unknown document is not_found', async () => {
+      await expect(k.deleteDocument(424242)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(k.deleteDocument(424242)).rejects.toBeInstanceOf(SobreError);
+    });
+
+    test('documents by source, id, file (JSON Lines records are file#id) and in order', async () => {
+      await commit(k, '/docs/lines.jsonl#1', ['first record']);
+      await commit(k, '/docs/lines.jsonl#2', ['second record']);
+      await commit(k, '/docs/lines.jsonl.bak', ['not a record of it']);
+      const all = await k.listDocuments();
+      expect(all.map((d) => d.source)).toEqual(['/docs/lines.jsonl#1', '/docs/lines.jsonl#2', '/docs/lines.jsonl.bak']);
+      expect(all[0]).toMatchObject({ title: '/docs/lines.jsonl#1', format: 'md', chunks: 1, size: 100 });
+      expect(Date.parse(all[0].createdAt)).not.toBeNaN();
+      expect((await k.getDocument(all[1].id))?.source).toBe('/docs/lines.jsonl#2');
+      expect(await k.getDocument(999999)).toBeUndefined();
+      expect((await k.documentsOfFile('/docs/lines.jsonl')).map((d) => d.source)).toEqual(['/docs/lines.jsonl#1', '/docs/lines.jsonl#2']);
+    });
+
+    test('a file is unchanged only with the same raw bytes and all its documents still there', async () => {
+      await commit(k, '/docs/lines.jsonl#1', ['first record']);
+      await commit(k, '/docs/lines.jsonl#2', ['second record']);
+      expect(await k.unchangedFile('/docs/lines.jsonl', 'raw1')).toBeUndefined();
+      await k.recordFile('/docs/lines.jsonl', 'raw1', 2);
+      expect(await k.unchangedFile('/docs/lines.jsonl', 'raw1')).toHaveLength(2);
+      expect(await k.unchangedFile('/docs/lines.jsonl', 'raw2')).toBeUndefined();
+      await k.deleteDocument((await k.findDocument('/docs/lines.jsonl#2'))!.id);
+      expect(await k.unchangedFile('/docs/lines.jsonl', 'raw1')).toBeUndefined();
+    });
+
+    test('rarer terms weigh more; a term the corpus never has weighs most', async () => {
+      await commit(k, '/docs/a.md', ['energy saved', 'energy used', 'water']);
+      const [energy, water, unknown] = ['energy', 'water', 'unknown'].map(stem);
+      const idf = await k.idf([energy, water, unknown]);
+      expect(idf.get(water)).toBeGreaterThan(idf.get(energy) ?? Infinity);
+      expect(idf.get(unknown)).toBeGreaterThan(idf.get(water) ?? Infinity);
+    });
+
+    test('what one instance commits, another sees (refresh, or its next search), without re-embedding', async () => {
+      const other = await open();
+      await commit(k, '/docs/a.md', ['alpha text here']);
+      expect(await other.refresh()).toMatchObject({ added: 1, removed: 0 });
+      expect((await other.check()).consistent).toBe(true);
+      expect(await other.refresh()).toBeNull();
+      await commit(k, '/docs/b.md', ['beta text there']);
+      expect((await search(other, 'beta')).filter((c) => c.bm25 > 0)).toHaveLength(1);
+      await other.deleteDocument((await other.findDocument('/docs/a.md'))!.id);
+      expect((await search(k, 'alpha')).filter((c) => c.bm25 > 0)).toEqual([]);
+      expect((await k.check()).consistent).toBe(true);
+    });
+
+    test('data survives closing and reopening; close is idempotent', async () => {
+      await commit(k, '/docs/a.md', ['persistent words']);
+      await k.close();
+      await k.close();
+      const again = await open();
+      expect(again.opened).toMatchObject({ added: 0, removed: 0 });
+      expect((await search(again, 'persistent')).filter((c) => c.bm25 > 0)).toHaveLength(1);
+      expect(await again.check()).toEqual({ consistent: true, storeChunks: 1, indexVectors: 1 });
+    });
+
+    test('an instance that stopped without flushing is repaired from stored vectors on the next open', async () => {
+      await commit(k, '/docs/a.md', ['alpha text here']);
+      await k.flush();
+      await commit(k, '/docs/b.md', ['beta text there']); // committed, never flushed: as after kill -9
+      const before = embedder.embedded;
+      const next = await open();
+      expect(await next.check()).toEqual({ consistent: true, storeChunks: 2, indexVectors: 2 });
+      expect(embedder.embedded).toBe(before);
+    });
+
+    test('another embedder is refused, with what to do', async () => {
+      await commit(k, '/docs/a.md', ['some text']);
+      await expect(subject.open(location, { id: 'another-model', dimension: 64 })).rejects.toMatchObject({ code: 'embedder_mismatch' });
+    });
+  });
+}

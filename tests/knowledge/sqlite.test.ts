@@ -1,0 +1,10 @@
+/** The knowledge contract on SQLite + FTS5 + hnswlib, in a temporary data folder. */
+import { openKnowledge } from '../../src/knowledge';
+import { makeTempDir, removeDir } from '../helpers/temp';
+import { knowledgeContract } from './contract';
+
+knowledgeContract('SQLite + FTS5 + hnswlib', {
+  location: async () => makeTempDir(),
+  open: (dir, embedder) => openKnowledge({ dataDir: dir, hnswM: 16, hnswEfConstruction: 200, hnswEfSearch: 64 }, embedder),
+  dispose: async (dir) => removeDir(dir),
+});
