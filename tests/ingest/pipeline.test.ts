@@ -135,7 +135,7 @@ describe('ingestDocument: when it commits', () => {
   let knowledge: Knowledge;
   const embedder = new HashEmbedder();
   const settings = loadConfig({ SOBRE_CHUNK_SIZE: '200', SOBRE_CHUNK_OVERLAP: '20' });
-  const doc = { source: '/x/a.md', title: 'A', text: 'alpha text here', format: 'md' };
+  const doc = { source: '/x/a.md', title: 'A', text: 'alpha text here', format: 'md' as const };
   beforeEach(async () => {
     dir = makeTempDir();
     knowledge = await openKnowledge({ ...settings, dataDir: dir }, embedder);
