@@ -87,6 +87,13 @@ export const SETTINGS = {
   generatorQueue: { env: 'SOBRE_GENERATOR_QUEUE', kind: 'int', default: '32', min: 0, max: 100000, doc: 'Generator calls waiting for a slot; when full a question gets passages with a notice' },
   logQuestions: { env: 'SOBRE_LOG_QUESTIONS', kind: 'bool', default: 'false', doc: 'Put question text in the request log (API keys are never logged)' },
   embedCacheEntries: { env: 'SOBRE_EMBED_CACHE_ENTRIES', kind: 'int', default: '10000', min: 0, max: 10000000, doc: 'Service: questions and sentences whose vectors are kept in memory (about 2 KB each with USE-lite; 0 = no cache)' },
+  knownQuestions: { env: 'SOBRE_KNOWN_QUESTIONS', kind: 'bool', default: 'true', doc: 'Answer a question the matcher recognises (a FAQ pair, a pinned answer, a cached generated answer) without the router or the LLM' },
+  matchWrongHitRate: {
+    env: 'SOBRE_MATCH_WRONG_HIT_RATE', kind: 'number', default: '0.02', min: 0.001, max: 0.5,
+    doc: 'Share of known-question hits allowed to be wrong; picks the matcher threshold from its validation curve (docs/matching.md)',
+  },
+  cacheTtlHours: { env: 'SOBRE_CACHE_TTL_HOURS', kind: 'number', default: '168', min: 0, max: 87600, doc: 'Hours a cached generated answer is served (0 = until its passages change or it is evicted)' },
+  cacheMaxEntries: { env: 'SOBRE_CACHE_MAX_ENTRIES', kind: 'int', default: '100000', min: 1, max: 100000000, doc: 'Cached generated answers kept; beyond, the least recently used go' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

@@ -3,6 +3,7 @@
  * embedder, knowledge, router, generator and ledger a process uses.
  */
 import { AskService } from './answer/ask';
+import { KnownQuestions, type Matcher } from './answer/known-questions';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
 import { AnswerRouter } from './answer/router';
 import type { SobreConfig } from './config';
@@ -25,6 +26,7 @@ export interface SobreDeps {
   generator: Generator | null;
   ledger: ComputeLedger | null;
   ask: AskService;
+  known: KnownQuestions | null;
   /** Flushes and closes the knowledge and the ledger. */
   close(): Promise<void>;
 }
@@ -34,6 +36,8 @@ export interface DepsOptions {
   ledger?: boolean;
   embedder?: Embedder;
   generator?: Generator | null;
+  /** The question matcher for known questions (default: the shipped one, when SOBRE_KNOWN_QUESTIONS is on). */
+  matcher?: Matcher | null;
 }
 
 export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): Promise<SobreDeps> {
@@ -46,7 +50,9 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const router = new AnswerRouter(calibration, config.targetPrecision);
     const retriever = new HybridRetriever(knowledge, embedder);
     if (opts.ledger !== false) ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir), config, { embedder });
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger });
+    const matcher = opts.matcher !== undefined ? opts.matcher : null;
+    const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known });
     const close = async () => {
       try {
         await knowledge.close();
@@ -54,7 +60,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
         await ledger?.close();
       }
     };
-    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, close };
+    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, known, close };
   } catch (e) {
     await knowledge.close();
     await ledger?.close();

@@ -13,6 +13,7 @@ import type { Embedder } from '../embed/types';
 import { errorMessage, SobreError } from '../errors';
 import type { Knowledge } from '../knowledge/types';
 import { chunkText } from './chunk';
+import { extractFaq } from './faq';
 import { sha256Hex } from './hash';
 import { listFiles, loadFile } from './load';
 import type { LoadFailure, LoadedDocument } from './types';
@@ -50,6 +51,13 @@ export interface IngestOptions {
   saveIntervalSeconds?: number;
 }
 
+/**
+ * Mixed into every content and raw-file hash. Bump it when loading, cleaning, chunking or FAQ
+ * rules change what a file yields: the next ingest then reads every file again (chunks whose
+ * text is unchanged keep their vectors, so little is embedded again).
+ */
+export const INGEST_RULES_VERSION = 'rules-2';
+
 export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
 
 /** Where documents go and how: the knowledge, the embedder, the chunking settings, and when to commit. */
@@ -69,7 +77,7 @@ function checkNotAborted(signal: AbortSignal | undefined): void {
 
 export async function ingestDocument(target: IngestTarget, doc: LoadedDocument): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
   const { knowledge, embedder, settings } = target;
-  const contentHash = sha256Hex(`${doc.title}\n${doc.text}`);
+  const contentHash = sha256Hex(`${INGEST_RULES_VERSION}\n${doc.title}\n${doc.text}`);
   const existing = await knowledge.findDocument(doc.source);
   if (existing && existing.contentHash === contentHash) {
     return { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 };
@@ -82,6 +90,9 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument):
   const vectors = await embedder.embed([...toEmbed.values()].map((t) => `${doc.title}. ${t}`), 'passage');
   const byHash = new Map<string, Float32Array>();
   [...toEmbed.keys()].forEach((h, i) => byHash.set(h, vectors[i]));
+  const pairs = extractFaq(doc);
+  const questionVectors = pairs.length > 0 ? await embedder.embed(pairs.map((p) => p.question), 'query') : [];
+  const faq = pairs.map((p, i) => ({ ...p, vector: questionVectors[i] }));
   checkNotAborted(target.signal);
   await target.beforeWrite?.();
   checkNotAborted(target.signal);
@@ -89,6 +100,7 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument):
     { source: doc.source, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
     chunks,
     byHash,
+    faq,
   );
   return {
     documentId: result.documentId,
@@ -104,7 +116,7 @@ async function rawFileHash(file: string, maxBytes: number): Promise<string | nul
   try {
     const stat = await fs.promises.stat(file);
     if (!stat.isFile() || stat.size > maxBytes) return null;
-    return createHash('sha256').update(await fs.promises.readFile(file)).digest('hex');
+    return createHash('sha256').update(INGEST_RULES_VERSION).update(await fs.promises.readFile(file)).digest('hex');
   } catch {
     return null;
   }

@@ -6,6 +6,15 @@ export interface LoadedDocument {
   /** Cleaned text; chunk offsets point into this string. */
   text: string;
   format: DocumentFormat;
+  /** Question/answer pairs the source marks as such (JSON Lines `question`/`answer` fields). */
+  faq?: FaqSpan[];
+}
+
+/** A question and where its answer lies in `LoadedDocument.text`. */
+export interface FaqSpan {
+  question: string;
+  answerStart: number;
+  answerEnd: number;
 }
 
 export type DocumentFormat = 'md' | 'txt' | 'html' | 'pdf' | 'jsonl';

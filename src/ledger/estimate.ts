@@ -24,6 +24,8 @@ export function callStatusOf(outcome: Pick<AskOutcome, 'route' | 'generatorError
   switch (outcome.route) {
     case 'direct':
     case 'cache':
+    case 'faq':
+    case 'curated':
     case 'abstain':
       return 'avoided';
     case 'generate':
@@ -50,6 +52,7 @@ export function validateOutcome(o: AskOutcome): void {
   if (o.confidence !== null && !Number.isFinite(o.confidence)) throw new SobreError('bad_request', 'AskOutcome.confidence must be a number or null');
   checkCount('pathCpuMs', o.pathCpuMs);
   checkCount('counterfactualPromptTokens', o.counterfactualPromptTokens);
+  if (o.counterfactualCompletionTokens !== undefined) checkCount('counterfactualCompletionTokens', o.counterfactualCompletionTokens);
   if (o.pathRaplWh !== undefined) checkCount('pathRaplWh', o.pathRaplWh);
   if (o.generation) {
     checkCount('generation.promptTokens', o.generation.promptTokens);
@@ -68,7 +71,9 @@ function pathAccount(o: AskOutcome, m: MethodSnapshot): PathAccount {
 
 /** The call a conventional RAG would have made: EcoLogits on the configured model size. */
 function counterfactualCall(o: AskOutcome, m: MethodSnapshot, stats: CompletionStats, basis: 'real' | 'counterfactual'): LlmAccount {
-  const completion = counterfactualCompletion(m, stats);
+  const completion = o.counterfactualCompletionTokens !== undefined
+    ? { tokens: o.counterfactualCompletionTokens, source: 'caller' as const }
+    : counterfactualCompletion(m, stats);
   const energy = remoteLlmEnergy(m, m.llmParamsB, completion.tokens);
   return {
     basis,

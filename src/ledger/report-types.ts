@@ -93,5 +93,5 @@ export interface Report {
   methodVersions: string[];
 }
 
-export const ROUTES: readonly Route[] = ['direct', 'cache', 'generate', 'passages', 'abstain'];
+export const ROUTES: readonly Route[] = ['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain'];
 export const CALL_STATUSES: readonly CallStatus[] = ['avoided', 'made', 'failed', 'unavailable'];

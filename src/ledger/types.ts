@@ -5,10 +5,12 @@
 import type { MethodSnapshot } from './method';
 
 /**
- * The routes a question can take (`cache` is reserved for a future answer cache). Declared here,
- * below the router, because the ledger records them; `answer/` re-exports it.
+ * The routes a question can take: a known question (`cache`: a generated answer kept; `faq`: a
+ * document's own question and answer; `curated`: an admin's pinned answer), a `direct` answer
+ * from a passage, a generated one, passages only, or an abstention. Declared here, below the
+ * router, because the ledger records them; `answer/` re-exports it.
  */
-export type Route = 'direct' | 'cache' | 'generate' | 'passages' | 'abstain';
+export type Route = 'direct' | 'cache' | 'faq' | 'curated' | 'generate' | 'passages' | 'abstain';
 
 /** What the pipeline tells the ledger about one answered question. */
 export interface AskOutcome {
@@ -28,6 +30,8 @@ export interface AskOutcome {
   citedChunkIds: number[];
   /** Tokens of the prompt a conventional RAG would have sent for these passages. */
   counterfactualPromptTokens: number;
+  /** Completion tokens of the avoided call when known (a cached answer: what its generation spent). */
+  counterfactualCompletionTokens?: number;
   generation?: GenerationOutcome;
   /** Set when the generator failed / timed out / circuit open (route 'passages'). */
   generatorError?: string;

@@ -13,6 +13,7 @@ import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
+import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
 import { KeyRing, requireAccess, type Access } from './auth';
 import { requestContext } from './context';
@@ -104,6 +105,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(askRoutes({
     ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
+  }));
+  app.use(answerRoutes({
+    known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
   }));
   app.use(documentRoutes({
     config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),

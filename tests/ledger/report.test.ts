@@ -32,7 +32,7 @@ describe('totals', () => {
     const r = await sampleReport();
     const t = r.totals;
     expect(t.questions).toBe(7);
-    expect(t.byRoute).toEqual({ direct: 2, cache: 1, generate: 2, passages: 1, abstain: 1 });
+    expect(t.byRoute).toEqual({ direct: 2, cache: 1, faq: 0, curated: 0, generate: 2, passages: 1, abstain: 1 });
     expect(t.byCallStatus).toEqual({ avoided: 4, made: 2, failed: 1, unavailable: 0 });
     expect(t.llmCallsAvoided).toBe(4);
     expect(t.llmCallsAvoidedShare).toBeCloseTo(4 / 7, 12);
