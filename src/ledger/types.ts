@@ -64,11 +64,23 @@ export interface Range3 {
   high: number;
 }
 
-/** Energy at the wall (facility, PUE included), carbon and water of one piece of work. */
+/** Usage impacts: energy at the wall (facility, PUE included), carbon and water of one piece of work. */
 export interface Impact {
   wh: Range3;
   gco2e: Range3;
   waterL: Range3;
+}
+
+/**
+ * Embodied impacts: this work's share of the manufacturing footprint of the hardware it ran on
+ * (EcoLogits' GWP, ADPe and PE, in its units), kept apart from usage.
+ */
+export interface EmbodiedImpact {
+  gco2e: Range3;
+  /** Abiotic depletion potential, kg antimony equivalent. */
+  adpeKgSbEq: Range3;
+  /** Primary energy, MJ. */
+  peMj: Range3;
 }
 
 /** How an LLM energy figure was obtained. */
@@ -81,6 +93,7 @@ export interface LlmAccount {
   basis: 'real' | 'counterfactual';
   kind: 'openai' | 'local' | null;
   model: string;
+  /** Active parameters, billions (the middle of the range when SOBRE_LLM_PARAMS_B is one). */
   paramsB: number;
   promptTokens: number;
   completionTokens: number;
@@ -89,6 +102,8 @@ export interface LlmAccount {
   energySource: LlmEnergySource;
   latencyMs: number | null;
   impact: Impact;
+  /** Null when not estimated: a `local` generation, embodied impacts switched off, or a row older than them. */
+  embodied: EmbodiedImpact | null;
 }
 
 /** The measured cost of Sobre's own path (embedding + search + routing). */
