@@ -76,6 +76,6 @@ export function formatConstant(v: number | string): string {
 
 export function formatRange(m: Metric): string {
   const mid = formatValue(m.value, m.unit);
-  if (m.low === undefined || m.high === undefined) return mid;
+  if (m.low === undefined || m.high === undefined || m.low === m.high) return mid;
   return `${mid} (${formatValue(m.low, m.unit)} – ${formatValue(m.high, m.unit)})`;
 }
