@@ -111,6 +111,8 @@ export const SETTINGS = {
   },
   cacheTtlHours: { env: 'SOBRE_CACHE_TTL_HOURS', kind: 'number', default: '168', min: 0, max: 87600, doc: 'Hours a cached generated answer is served (0 = until its passages change or it is evicted)' },
   cacheMaxEntries: { env: 'SOBRE_CACHE_MAX_ENTRIES', kind: 'int', default: '100000', min: 1, max: 100000000, doc: 'Cached generated answers kept; beyond, the least recently used go' },
+  sessionSecret: { env: 'SOBRE_SESSION_SECRET', kind: 'string', default: '', doc: 'Signs browser sign-in sessions (never logged); empty = derived from SOBRE_API_KEYS, so instances with the same keys agree' },
+  sessionTtlMinutes: { env: 'SOBRE_SESSION_TTL_MINUTES', kind: 'int', default: '480', min: 1, max: 43200, doc: 'A browser sign-in lasts this long' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;
