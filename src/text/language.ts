@@ -14,7 +14,7 @@ const ENGLISH = set(`the of and to in is was were are be been being that this th
 he she they them his her their we our you your what who whom whose when where which why how did does do not but
 or if than then there into about after before over under between during while has have had will would can could
 should an any all some many much most more other such only also just very so no yes one first new year years
-made used called known became become named`);
+made used called known became become named i am my`);
 const FRENCH = set(`le la les des du de un une et est sont dans pour par sur au aux avec qui que quoi quel quelle quels
 quelles quand où comment combien pourquoi lequel laquelle lesquels ce cette ces cet il elle ils elles ont été était
 étaient sa ses leur leurs pas ne mais ou se à lors fut furent sous entre après avant depuis selon
