@@ -114,12 +114,8 @@ export async function listFiles(paths: string[]): Promise<Found> {
     const found: Found = { files: [], failures, skipped: [] };
     visited.add(await fs.realpath(abs).catch(() => abs));
     await walk(abs, found, visited);
-    const byPath = (a: { path: string } | string, b: { path: string } | string): number => {
-      const [x, y] = [typeof a === 'string' ? a : a.path, typeof b === 'string' ? b : b.path];
-      return x < y ? -1 : x > y ? 1 : 0;
-    };
-    found.files.sort(byPath).forEach(add);
-    skipped.push(...found.skipped.sort(byPath));
+    found.files.sort().forEach(add);
+    skipped.push(...found.skipped.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)));
   }
   return { files, failures, skipped };
 }
