@@ -36,7 +36,7 @@ const FRENCH_GRAMS = /eau|oux|aux\b|ou|qu|ée|ez\b|\bl'|\bd'|\bqu'|\bn'|\bs'|\bc
 
 // A question's first word, when it is an interrogative, names its language.
 const QUESTION_START_EN = /^(?:what|who|whom|whose|when|where|which|why|how|is|are|was|were|did|does|do|can)\b/u;
-const QUESTION_START_FR = /^(?:qu'|quel|quelle|quels|quelles|qui|quand|où|comment|combien|pourquoi|est-ce|lequel|laquelle|que|quoi|dans quel|en quelle)/u;
+const QUESTION_START_FR = /^(?:qu'|(?:quel|quelle|quels|quelles|qui|quand|où|comment|combien|pourquoi|est-ce|lequel|laquelle|que|quoi|dans quel|en quelle)(?!\p{L}))/u;
 
 const MAX_CHARS = 4000;
 

@@ -11,6 +11,7 @@ describe('detectLanguage', () => {
     ['Où est né Victor Hugo ?', 'fr'],
     ["Qu'est-ce que la photosynthèse ?", 'fr'],
     ['La tour Eiffel', 'fr'],
+    ['Questions on first dates?', 'en'],
   ])('%s → %s', (text, lang) => {
     expect(detectLanguage(text)).toBe(lang);
   });
