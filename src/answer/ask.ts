@@ -42,6 +42,12 @@ export interface AskTimings {
   totalMs: number;
 }
 
+/** `?explain=1`: the router's features and decision, or the known question a hit matched. */
+export type AskExplanation = Partial<RouteExplanation> & {
+  routeReason?: string;
+  matched?: { question: string; kind: KnownHit['entry']['kind']; probability: number };
+};
+
 export interface AskResponse {
   /** Null when no answer text is given (passages only): nothing pretends to be an LLM answer. */
   answer: string | null;
@@ -58,7 +64,7 @@ export interface AskResponse {
   model?: string;
   /** The ledger row's estimate for this question (see docs/energy-method.md). */
   compute?: unknown;
-  explain?: (RouteExplanation & { routeReason?: string }) | { matched: { question: string; kind: KnownHit['entry']['kind']; probability: number } };
+  explain?: AskExplanation;
 }
 
 export type AskStreamEvent =

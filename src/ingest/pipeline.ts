@@ -15,8 +15,8 @@ import type { Knowledge } from '../knowledge/types';
 import { chunkText } from './chunk';
 import { extractFaq } from './faq';
 import { sha256Hex } from './hash';
-import { listFiles, loadFile } from './load';
-import type { LoadFailure, LoadedDocument } from './types';
+import { groupSkipped, listFiles, loadFile } from './load';
+import type { LoadFailure, LoadedDocument, SkippedFile, SkippedGroup } from './types';
 
 export type DocumentOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -40,6 +40,11 @@ export interface IngestSummary {
   seconds: number;
   chunksPerSecond: number;
   failures: LoadFailure[];
+  /**
+   * Every file not ingested, by reason: templates and unsupported files found in folders (not
+   * failures), and files that failed as a whole (also in `failures`).
+   */
+  skipped: SkippedGroup[];
   /** Per document, for callers that report per-file results (REST uploads). */
   documents: { source: string; documentId: number; outcome: DocumentOutcome; chunks: number }[];
 }
@@ -149,10 +154,11 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
   const started = Date.now();
   const summary: IngestSummary = {
     added: 0, updated: 0, unchanged: 0, failed: 0, pruned: 0,
-    chunksEmbedded: 0, chunksReused: 0, seconds: 0, chunksPerSecond: 0, failures: [], documents: [],
+    chunksEmbedded: 0, chunksReused: 0, seconds: 0, chunksPerSecond: 0, failures: [], skipped: [], documents: [],
   };
-  const { files, failures } = await listFiles([...paths]);
+  const { files, failures, skipped } = await listFiles([...paths]);
   summary.failures.push(...failures);
+  const notIngested: SkippedFile[] = [...skipped];
   const seen = new Set<string>();
   const filesRead = new Set<string>();
   let chunksDone = 0;
@@ -175,6 +181,7 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
     }
     const loaded = await loadFile(file, { maxFileBytes: settings.maxFileBytes });
     summary.failures.push(...loaded.failures);
+    notIngested.push(...loaded.skipped);
     if (loaded.documents.length > 0) filesRead.add(file);
     let complete = loaded.failures.length === 0 && loaded.documents.length > 0;
     for (const doc of loaded.documents) {
@@ -204,6 +211,7 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
   if (opts.prune) summary.pruned = await pruneMissing(target, seen, filesRead);
   await knowledge.flush();
   summary.failed = summary.failures.length;
+  summary.skipped = groupSkipped([...notIngested, ...summary.failures.flatMap((f) => (f.skip ? [{ path: f.path, reason: f.skip }] : []))]);
   summary.seconds = (Date.now() - started) / 1000;
   summary.chunksPerSecond = rate();
   return summary;

@@ -154,7 +154,7 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
 
     test('rarer terms weigh more; a term the corpus never has weighs most', async () => {
       await commit(k, '/docs/a.md', ['energy saved', 'energy used', 'water']);
-      const [energy, water, unknown] = ['energy', 'water', 'unknown'].map(stem);
+      const [energy, water, unknown] = ['energy', 'water', 'unknown'].map((w) => stem(w));
       const idf = await k.idf([energy, water, unknown]);
       expect(idf.get(water)).toBeGreaterThan(idf.get(energy) ?? Infinity);
       expect(idf.get(unknown)).toBeGreaterThan(idf.get(water) ?? Infinity);
