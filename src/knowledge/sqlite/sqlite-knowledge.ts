@@ -17,7 +17,9 @@ import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput,
   Knowledge, KnowledgeCheck, KnowledgeStats, SyncReport,
 } from '../types';
-import { SobreStore } from './store';
+import { SobreStore, type ReplicaBatch } from './store';
+
+export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDocument } from './store';
 
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
 
@@ -180,6 +182,27 @@ export class SqliteKnowledge implements Knowledge {
     const { source, removedChunkIds, generation } = this.store.deleteDocument(id);
     this.applied(generation, [], removedChunkIds);
     return { documentId: id, source, chunksRemoved: removedChunkIds.length };
+  }
+
+  /** For a replica of another source of truth (knowledge/postgres): apply what changed there. */
+  applyReplica(batch: ReplicaBatch): { added: number; removed: number } {
+    const r = this.store.applyReplica(batch);
+    if (!r) return { added: 0, removed: 0 };
+    this.applied(r.generation, r.addedChunks, r.removedChunkIds);
+    return { added: r.addedChunks.length, removed: r.removedChunkIds.length };
+  }
+
+  /** Replica metadata (what it copies, and up to which change). */
+  replicaMeta(key: string): string | undefined {
+    return this.store.getMeta(key);
+  }
+
+  setReplicaMeta(key: string, value: string): void {
+    this.store.setMeta(key, value);
+  }
+
+  missingChunkIds(ids: readonly number[]): number[] {
+    return this.store.missingChunkIds(ids);
   }
 
   async refresh(): Promise<SyncReport | null> {
