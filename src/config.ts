@@ -87,6 +87,11 @@ export const SETTINGS = {
   generatorQueue: { env: 'SOBRE_GENERATOR_QUEUE', kind: 'int', default: '32', min: 0, max: 100000, doc: 'Generator calls waiting for a slot; when full a question gets passages with a notice' },
   logQuestions: { env: 'SOBRE_LOG_QUESTIONS', kind: 'bool', default: 'false', doc: 'Put question text in the request log (API keys are never logged)' },
   embedCacheEntries: { env: 'SOBRE_EMBED_CACHE_ENTRIES', kind: 'int', default: '10000', min: 0, max: 10000000, doc: 'Service: questions and sentences whose vectors are kept in memory (about 2 KB each with USE-lite; 0 = no cache)' },
+  databaseUrl: {
+    env: 'SOBRE_DATABASE_URL', kind: 'string', default: '',
+    doc: 'PostgreSQL (`postgres://user:password@host:5432/db`) holding documents, chunks, vectors and the ledger for several instances; each keeps a replica in SOBRE_DATA_DIR (docs/deployment.md). Empty: SQLite in SOBRE_DATA_DIR',
+  },
+  databaseSchema: { env: 'SOBRE_DATABASE_SCHEMA', kind: 'string', default: 'sobre', doc: 'PostgreSQL schema of Sobre\'s tables (created if missing)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;
@@ -203,8 +208,17 @@ export function loadConfig(
       throw new SobreError('bad_config', 'Invalid SOBRE_API_KEYS: expected comma-separated name:key pairs', { setting: 'apiKeys' });
     }
   }
+  if (!DATABASE_SCHEMA.test(out.databaseSchema as string)) {
+    throw new SobreError('bad_config', `Invalid SOBRE_DATABASE_SCHEMA=${JSON.stringify(out.databaseSchema)}: lower-case letters, digits and _ (63 at most), not starting with a digit`, { setting: 'databaseSchema' });
+  }
+  if ((out.databaseUrl as string) !== '' && !/^postgres(ql)?:\/\//.test(out.databaseUrl as string)) {
+    throw new SobreError('bad_config', 'Invalid SOBRE_DATABASE_URL: expected postgres://user:password@host:port/database', { setting: 'databaseUrl' });
+  }
   return Object.freeze(out) as SobreConfig;
 }
+
+/** A PostgreSQL schema name Sobre accepts: it never needs quoting. */
+export const DATABASE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The README's configuration table, generated from SETTINGS (`npm run docs` writes it; a test checks it). */
 export function settingsMarkdown(): string {
