@@ -19,6 +19,8 @@ const TYPES = {
 export interface PgOptions {
   /** Connections in the pool (default 10). */
   max?: number;
+  /** Create the schema when missing (default true; a read-only user may not). */
+  createSchema?: boolean;
   connectionTimeoutMs?: number;
 }
 
@@ -85,7 +87,7 @@ export class PgDatabase {
     pool.on('error', () => undefined);
     const db = new PgDatabase(pool, url, schema);
     try {
-      await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await db.query(opts.createSchema === false ? 'SELECT 1' : `CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw e;
