@@ -66,6 +66,8 @@ export class PostgresKnowledge implements Knowledge {
   /** Changes applied in the background since the last `refresh`. */
   private unreported = { added: 0, removed: 0, changed: false };
   private checking: Promise<void> | null = null;
+  /** The last pull failed: questions stop asking PostgreSQL until the poll reaches it again. */
+  private unreachable = false;
   private lastFlush = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -132,9 +134,12 @@ export class PostgresKnowledge implements Knowledge {
         changed = true;
         if (!more) break;
       }
+      this.unreachable = false;
       return changed ? { generation: this.position, added, removed } : null;
     });
-    this.pulling = run.catch(() => undefined);
+    this.pulling = run.catch(() => {
+      this.unreachable = true;
+    });
     return run;
   }
 
@@ -152,12 +157,12 @@ export class PostgresKnowledge implements Knowledge {
 
   /** Before a question: one query for the generation; catch up if it moved. Never fails the question. */
   private async catchUp(): Promise<void> {
-    if (!this.listener.connected) return; // PostgreSQL is gone: answer from the replica as it is
+    if (this.unreachable) return; // answer from the replica as it is; the poll notices PostgreSQL's return
     this.checking ??= (async () => {
       try {
         if ((await this.store.generation()) > this.position) await this.pull();
       } catch {
-        // answer from the replica as it is
+        this.unreachable = true; // answer from the replica as it is
       } finally {
         this.checking = null;
       }
