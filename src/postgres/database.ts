@@ -122,18 +122,25 @@ export class PgDatabase {
       throw this.translate(e);
     }
     let broken: unknown;
+    // The pool listens for errors only on idle connections: one that dies between two of our
+    // queries must not become an unhandled 'error' event (the next query fails instead).
+    const onError = (e: unknown) => {
+      broken = e;
+    };
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await fn(queryable(client));
       await client.query('COMMIT');
       return result;
     } catch (e) {
-      broken = isConnectionFailure(e) ? e : undefined;
+      if (isConnectionFailure(e)) broken ??= e;
       await client.query('ROLLBACK').catch(() => undefined);
       throw this.translate(e);
     } finally {
+      client.off('error', onError);
       // A connection that failed is not given back for reuse.
-      client.release(broken instanceof Error ? broken : broken ? true : undefined);
+      client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
     }
   }
 

@@ -127,7 +127,8 @@ run('two instances on one PostgreSQL', () => {
       const list = await fetch(`${s.url}/v1/documents`, { headers: admin });
       expect(list.status).toBe(503);
       const up = await upload(s.url, 'outage.md', '# Outage\n\nWritten while the database was down.\n');
-      expect(up.status).toBeGreaterThanOrEqual(400);
+      expect(up.status).toBe(422);
+      expect(up.json.files[0].reason).toMatch(/PostgreSQL .* cannot be reached/);
       expect(s.child.exitCode).toBeNull();
     }
 
