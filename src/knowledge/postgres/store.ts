@@ -207,10 +207,7 @@ export class PgKnowledgeStore {
         [ids],
       );
       const byDoc = new Map<number, ReplicaDocument>();
-      for (const r of docs) {
-        const info = toInfo(r);
-        byDoc.set(r.id, { id: info.id, source: info.source, title: info.title, format: info.format, contentHash: info.contentHash, size: info.size, createdAt: info.createdAt, updatedAt: info.updatedAt, chunks: [] });
-      }
+      for (const r of docs) byDoc.set(r.id, { ...toInfo(r), chunks: [] });
       for (const r of refs) byDoc.get(r.document_id)?.chunks.push({ ordinal: r.ordinal, chunkId: r.chunk_id, start: r.start_offset, end: r.end_offset });
       const need = missing([...new Set(refs.map((r) => r.chunk_id))]);
       const chunks: ReplicaChunk[] = need.length === 0 ? [] : (await q.query<{ id: number; hash: string; title: string; text: string; vector: Buffer }>(

@@ -26,17 +26,9 @@ export interface ReplaceResult {
 }
 
 /** A document as a replica receives it: its id and every field kept from the source of truth. */
-export interface ReplicaDocument {
-  id: number;
-  source: string;
-  title: string;
-  format: string;
-  contentHash: string;
-  size: number;
-  createdAt: string;
-  updatedAt: string;
+export type ReplicaDocument = Omit<DocumentInfo, 'chunks'> & {
   chunks: { ordinal: number; chunkId: number; start: number; end: number }[];
-}
+};
 
 export interface ReplicaChunk {
   id: number;
