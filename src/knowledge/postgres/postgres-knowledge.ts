@@ -12,13 +12,13 @@
  * replica as it is, and everything that needs PostgreSQL (writes, document lists, `refresh`, so
  * `/readyz`) fails with `database_unavailable`; the pool reconnects by itself.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { SobreConfig } from '../../config';
 import { PgDatabase } from '../../postgres/database';
 import { migratePg } from '../../postgres/migrate';
 import { PgListener } from '../../postgres/notify';
-import { REPLICA_POSITION, SqliteKnowledge, type SqliteKnowledgeConfig } from '../sqlite/sqlite-knowledge';
+import { REPLICA_POSITION, type SqliteKnowledge, type SqliteKnowledgeConfig } from '../sqlite/sqlite-knowledge';
+import { openReplica, REPLICA_DIR } from './replica';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput,
   Knowledge, KnowledgeCheck, KnowledgeStats, SyncReport,
@@ -28,37 +28,12 @@ import { CHANGES_TOPIC, PgKnowledgeStore } from './store';
 
 export type PostgresKnowledgeConfig = SqliteKnowledgeConfig & Pick<SobreConfig, 'databaseUrl' | 'databaseSchema'>;
 
-/** The replica's folder inside the data folder (derived data: deleting it only costs a rebuild). */
-export const REPLICA_DIR = 'replica';
-/** Which knowledge (PostgreSQL's `knowledge_id`) a replica copies. */
-const REPLICA_OF = 'replica_of';
 /** Documents per replica batch. */
 const PAGE = 500;
 /** Catch up this often even without a notification. */
 const POLL_MS = 2000;
 /** Save the replica's HNSW index at most this often after background catch-ups. */
 const FLUSH_MS = 10_000;
-
-/** Open the replica of `knowledgeId`; a replica of anything else is deleted and rebuilt. */
-async function openReplica(dir: string, config: SqliteKnowledgeConfig, embedder: { id: string; dimension: number }, knowledgeId: string): Promise<SqliteKnowledge> {
-  const open = () => SqliteKnowledge.open({ ...config, dataDir: dir }, embedder);
-  let replica: SqliteKnowledge | null = null;
-  try {
-    replica = open();
-  } catch {
-    // another embedder's or an unreadable replica: it is derived data, rebuilt below
-  }
-  if (replica && (replica.replicaMeta(REPLICA_OF) ?? knowledgeId) !== knowledgeId) {
-    await replica.close();
-    replica = null;
-  }
-  if (!replica) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    replica = open();
-  }
-  replica.setReplicaMeta(REPLICA_OF, knowledgeId);
-  return replica;
-}
 
 export class PostgresKnowledge implements Knowledge {
   readonly location: string;
@@ -77,14 +52,10 @@ export class PostgresKnowledge implements Knowledge {
     private readonly store: PgKnowledgeStore,
     private readonly replica: SqliteKnowledge,
     private readonly listener: PgListener,
-    private readonly repaired: SyncReport,
+    /** What opening the replica repaired (its index from its own stored vectors); catching up is not a repair. */
+    readonly opened: SyncReport,
   ) {
     this.location = db.location;
-  }
-
-  /** What opening the replica repaired (its index from its own stored vectors); catching up is not a repair. */
-  get opened(): SyncReport {
-    return this.repaired;
   }
 
   static async open(config: PostgresKnowledgeConfig, embedder: { id: string; dimension: number }): Promise<PostgresKnowledge> {
@@ -99,7 +70,6 @@ export class PostgresKnowledge implements Knowledge {
       const repaired = { ...replica.opened };
       const k = new PostgresKnowledge(db, store, replica, listener, repaired);
       await k.pull();
-      k.unreported = { added: 0, removed: 0, changed: false };
       repaired.generation = k.position;
       listener.on(CHANGES_TOPIC, () => k.inBackground());
       await listener.start();
