@@ -2,7 +2,7 @@
  * npm run report -- [--from ISO] [--to ISO] [--format table|json|csv|html] [--out FILE] [setting flags]
  *
  * Prints the ledger report for a period (default: the last 7 days; from inclusive, to exclusive)
- * read from <dataDir>/sobre.db, opened read-only. Format: --format, else from the --out extension
+ * read from <dataDir>/sobre.db (or PostgreSQL with SOBRE_DATABASE_URL: every instance's questions), opened read-only. Format: --format, else from the --out extension
  * (.json, .csv, .html, .txt), else `table`.
  * The content gap is grouped by normalised text here (no embedding model is loaded).
  * Exit codes: 0 ok, 2 bad arguments or settings, 1 any other failure.
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { ComputeLedger } from '../src/ledger/ledger';
-import { SqliteLedgerStore } from '../src/ledger/sqlite-store';
+import { openLedgerStore } from '../src/ledger/open-store';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../src/ledger/render';
 import { resolveReportRange } from '../src/ledger/report-range';
 
@@ -79,7 +79,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const now = io.now ? io.now() : new Date();
     const range = resolveReportRange({ from: args.from, to: args.to }, now);
     const format = args.format ?? (args.out ? formatFromFile(args.out) : undefined) ?? 'table';
-    const ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir, { readonly: true }), config, { now: () => now });
+    const ledger = await ComputeLedger.open(await openLedgerStore(config, { readonly: true }), config, { now: () => now });
     try {
       const text = renderReport(await ledger.report(range), format);
       if (args.out) {

@@ -113,6 +113,11 @@ export const SETTINGS = {
   cacheMaxEntries: { env: 'SOBRE_CACHE_MAX_ENTRIES', kind: 'int', default: '100000', min: 1, max: 100000000, doc: 'Cached generated answers kept; beyond, the least recently used go' },
   sessionSecret: { env: 'SOBRE_SESSION_SECRET', kind: 'string', default: '', doc: 'Signs browser sign-in sessions (never logged); empty = derived from SOBRE_API_KEYS, so instances with the same keys agree' },
   sessionTtlMinutes: { env: 'SOBRE_SESSION_TTL_MINUTES', kind: 'int', default: '480', min: 1, max: 43200, doc: 'A browser sign-in lasts this long' },
+  databaseUrl: {
+    env: 'SOBRE_DATABASE_URL', kind: 'string', default: '',
+    doc: 'PostgreSQL (`postgres://user:password@host:5432/db`) holding documents, chunks, vectors and the ledger for several instances; each keeps a replica in SOBRE_DATA_DIR (docs/deployment.md). Empty: SQLite in SOBRE_DATA_DIR',
+  },
+  databaseSchema: { env: 'SOBRE_DATABASE_SCHEMA', kind: 'string', default: 'sobre', doc: 'PostgreSQL schema of Sobre\'s tables (created if missing)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;
@@ -259,8 +264,17 @@ export function loadConfig(
       throw new SobreError('bad_config', 'Invalid SOBRE_API_KEYS: expected comma-separated name:key pairs', { setting: 'apiKeys' });
     }
   }
+  if (!DATABASE_SCHEMA.test(out.databaseSchema as string)) {
+    throw new SobreError('bad_config', `Invalid SOBRE_DATABASE_SCHEMA=${JSON.stringify(out.databaseSchema)}: lower-case letters, digits and _ (63 at most), not starting with a digit`, { setting: 'databaseSchema' });
+  }
+  if ((out.databaseUrl as string) !== '' && !/^postgres(ql)?:\/\//.test(out.databaseUrl as string)) {
+    throw new SobreError('bad_config', 'Invalid SOBRE_DATABASE_URL: expected postgres://user:password@host:port/database', { setting: 'databaseUrl' });
+  }
   return Object.freeze(out) as SobreConfig;
 }
+
+/** A PostgreSQL schema name Sobre accepts: it never needs quoting. */
+export const DATABASE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The README's configuration table, generated from SETTINGS (`npm run docs` writes it; a test checks it). */
 export function settingsMarkdown(): string {

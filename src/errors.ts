@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'rate_limited'
   | 'cancelled' // the caller gave up (request aborted, shutdown) before the work was committed
+  | 'database_unavailable' // the shared database (PostgreSQL) cannot be reached; retry later
   | 'internal';
 
 export class SobreError extends Error {

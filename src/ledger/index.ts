@@ -10,3 +10,5 @@ export { startPathMeter, detectRaplZones, type PathMeasurement } from './path-me
 export { methodFromConfig, METHOD_VERSION, type MethodSnapshot } from './method';
 export type { LedgerStore } from './store';
 export { SqliteLedgerStore } from './sqlite-store';
+export { PostgresLedgerStore } from './postgres-store';
+export { openLedgerStore } from './open-store';

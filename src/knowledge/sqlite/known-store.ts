@@ -5,29 +5,8 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { SobreError } from '../../errors';
+import { questionKey, type KnownRow } from '../known';
 import type { FaqInput, KnownAnswerInput, KnownFilter, KnownGeneration, KnownKind } from '../types';
-
-export interface KnownRow {
-  id: number;
-  kind: KnownKind;
-  namespace: string;
-  question: string;
-  answer: string;
-  documentId: number | null;
-  spanStart: number | null;
-  spanEnd: number | null;
-  generation: KnownGeneration | null;
-  createdMs: number;
-  expiresMs: number | null;
-  usedMs: number;
-  hits: number;
-  citedChunkIds: number[];
-}
-
-/** NFKC, lower case, punctuation to spaces, collapsed: one entry per question however typed. */
-export function questionKey(question: string): string {
-  return question.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-}
 
 function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -145,8 +124,10 @@ export class KnownStore {
     }
   }
 
+  /** A hit: the entry becomes the most recently used of its kind, even within the same millisecond. */
   touch(id: number, nowMs: number): void {
-    this.stmt('UPDATE known_answers SET hits = hits + 1, used_ms = ? WHERE id = ?').run(nowMs, id);
+    this.stmt(`UPDATE known_answers SET hits = hits + 1,
+      used_ms = MAX(?, 1 + (SELECT MAX(used_ms) FROM known_answers k WHERE k.kind = known_answers.kind)) WHERE id = ?`).run(nowMs, id);
   }
 
   list(filter: KnownFilter, limit: number, offset: number): KnownRow[] {

@@ -18,7 +18,9 @@ import type {
   Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SyncReport,
 } from '../types';
 import { SqliteKnownAnswers } from './known-answers';
-import { SobreStore } from './store';
+import { SobreStore, type ReplicaBatch } from './store';
+
+export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDocument } from './store';
 
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
 
@@ -73,7 +75,7 @@ export class SqliteKnowledge implements Knowledge {
     readonly opened: SyncReport,
   ) {
     this.syncedGeneration = opened.generation;
-    this.known = new SqliteKnownAnswers(store, index.embedderId, index.dimension, index.hnswParams);
+    this.known = new SqliteKnownAnswers(store, { id: index.embedderId, dimension: index.dimension }, index.hnswParams);
   }
 
   static open(config: SqliteKnowledgeConfig, embedder: { id: string; dimension: number }): SqliteKnowledge {
@@ -184,6 +186,27 @@ export class SqliteKnowledge implements Knowledge {
     const { source, removedChunkIds, generation } = this.store.deleteDocument(id);
     this.applied(generation, [], removedChunkIds);
     return { documentId: id, source, chunksRemoved: removedChunkIds.length };
+  }
+
+  /** For a replica of another source of truth (knowledge/postgres): apply what changed there. */
+  applyReplica(batch: ReplicaBatch): { added: number; removed: number } {
+    const r = this.store.applyReplica(batch);
+    if (!r) return { added: 0, removed: 0 };
+    this.applied(r.generation, r.addedChunks, r.removedChunkIds);
+    return { added: r.addedChunks.length, removed: r.removedChunkIds.length };
+  }
+
+  /** Replica metadata (what it copies, and up to which change). */
+  replicaMeta(key: string): string | undefined {
+    return this.store.getMeta(key);
+  }
+
+  setReplicaMeta(key: string, value: string): void {
+    this.store.setMeta(key, value);
+  }
+
+  missingChunkIds(ids: readonly number[]): number[] {
+    return this.store.missingChunkIds(ids);
   }
 
   async refresh(): Promise<SyncReport | null> {
