@@ -2,6 +2,7 @@
  * npm run migrate -- --to postgres://user:password@host:5432/db [--data-dir DIR] [--database-schema NAME]
  *
  * Copies a SQLite data folder (<dataDir>/sobre.db: documents, chunks with their vectors, files,
+ * known answers (FAQ pairs, pins, the cache),
  * the ledger) into PostgreSQL, ids kept and nothing embedded again, in one transaction. The
  * target schema must hold no document and no ledger row: the copy is refused otherwise, so
  * running it twice changes nothing. Exit codes: 0 copied, 1 refused or failed, 2 bad arguments.
@@ -66,7 +67,7 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
         return 1;
       }
       log(`Copied ${config.dataDir} into ${target.location}: ${copied.documents} documents, ${copied.chunks} chunks with their vectors, ` +
-        `${copied.references} references, ${copied.files} files, ${copied.ledgerRows} ledger rows.`);
+        `${copied.references} references, ${copied.files} files, ${copied.knownAnswers} known answers, ${copied.ledgerRows} ledger rows.`);
       return 0;
     } finally {
       source.close();

@@ -43,6 +43,8 @@ describePostgres('npm run migrate', (server) => {
       new Map([['h:Solar water heaters need sun.', vectors[2]]]),
     );
     await k.recordFile('/docs/a.md', 'raw-a', 1);
+    const [insulation] = (await k.candidates({ text: 'insulation', vector: vectors[1] }, 5)).filter((c) => c.bm25 > 0);
+    await k.known.put({ kind: 'cache', namespace: 'alice', question: 'What about insulation?', vector: vectors[1], answer: 'It is shared [1].', citedChunkIds: [insulation.chunkId] });
     const ledger = await ComputeLedger.open(SqliteLedgerStore.open(dir), testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
     await ledger.record(outcome());
     await ledger.record(generated(90));
@@ -50,8 +52,9 @@ describePostgres('npm run migrate', (server) => {
     return k;
   }
 
-  test('copies documents, chunks with their vectors, files and the ledger; a second run is refused', async () => {
+  test('copies documents, chunks with their vectors, files, known answers and the ledger; a second run is refused', async () => {
     const sqlite = await fillSqlite();
+    const [vectors1] = await embedder.embed(['A shared sentence about insulation.']);
     const [vector] = await embedder.embed(['insulation heat']);
     const before = await sqlite.candidates({ text: 'insulation heat', vector }, 10);
     const docsBefore = await sqlite.listDocuments();
@@ -60,7 +63,7 @@ describePostgres('npm run migrate', (server) => {
 
     const lines: string[] = [];
     expect(await main(['--to', server(), '--data-dir', dir, '--database-schema', schema], (s) => lines.push(s))).toBe(0);
-    expect(lines.join('\n')).toMatch(/2 documents, 3 chunks with their vectors, 4 references, 1 files, 2 ledger rows/);
+    expect(lines.join('\n')).toMatch(/2 documents, 3 chunks with their vectors, 4 references, 1 files, 1 known answers, 2 ledger rows/);
 
     const pg = await openKnowledge({ dataDir: replicaDir, ...hnsw, databaseUrl: server(), databaseSchema: schema }, embedder);
     try {
@@ -71,6 +74,9 @@ describePostgres('npm run migrate', (server) => {
       expect(byId(after)).toEqual(byId(before)); // same ids, same BM25, same cosines
       expect(await pg.unchangedFile('/docs/a.md', 'raw-a')).toHaveLength(1);
       expect(await pg.check()).toEqual({ consistent: true, storeChunks: 3, indexVectors: 3 });
+      const [cached] = await pg.known.list({ kind: 'cache' }, { limit: 5, offset: 0 });
+      expect(cached).toMatchObject({ namespace: 'alice', question: 'What about insulation?', citations: [{ text: 'A shared sentence about insulation.' }] });
+      expect((await pg.known.nearest(vectors1, ['alice'], 1))[0]?.id).toBe(cached.id);
       expect(embedder.embedded).toBe(embeddedBefore);
       // New ids continue after the copied ones.
       const [v] = await embedder.embed(['new text']);

@@ -15,6 +15,8 @@ export interface KnowledgeCopy {
   chunks: number;
   references: number;
   files: number;
+  /** Known answers: FAQ pairs, pins and cached answers. */
+  knownAnswers: number;
 }
 
 /** Rows of `sql` in batches, so a large store is never in memory at once. */
@@ -69,11 +71,35 @@ export async function copyKnowledge(source: Database, q: Queryable, schema: stri
       column(rows, 'path'), column(rows, 'raw_hash'), column(rows, 'documents'), column(rows, 'checked_at'),
     ]);
   });
+  const hasKnown = source.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'known_answers'").get() !== undefined;
+  type Known = {
+    id: number; kind: string; namespace: string; question: string; question_key: string; vector: Buffer; answer: string; document_id: number | null;
+    span_start: number | null; span_end: number | null; generation: string | null; created_ms: number; expires_ms: number | null; used_ms: number; hits: number;
+  };
+  const knownAnswers = !hasKnown ? 0 : await inBatches<Known>(source, 'SELECT * FROM known_answers ORDER BY id', async (rows) => {
+    await q.query(
+      `INSERT INTO known_answers (id, kind, namespace, question, question_key, vector, answer, document_id, span_start, span_end, generation, created_ms, expires_ms, used_ms, hits)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bigint[], $9::int[], $10::int[], $11::jsonb[],
+         $12::bigint[], $13::bigint[], $14::bigint[], $15::int[])`,
+      [column(rows, 'id'), column(rows, 'kind'), column(rows, 'namespace'), column(rows, 'question'), column(rows, 'question_key'), column(rows, 'vector'),
+        column(rows, 'answer'), column(rows, 'document_id'), column(rows, 'span_start'), column(rows, 'span_end'), column(rows, 'generation'),
+        column(rows, 'created_ms'), column(rows, 'expires_ms'), column(rows, 'used_ms'), column(rows, 'hits')],
+    );
+  });
+  if (hasKnown) {
+    type Citation = { answer_id: number; ordinal: number; chunk_id: number; chunk_hash: string };
+    await inBatches<Citation>(source, 'SELECT answer_id, ordinal, chunk_id, chunk_hash FROM known_citations', async (rows) => {
+      await q.query('INSERT INTO known_citations (answer_id, ordinal, chunk_id, chunk_hash) SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[])', [
+        column(rows, 'answer_id'), column(rows, 'ordinal'), column(rows, 'chunk_id'), column(rows, 'chunk_hash'),
+      ]);
+    });
+    await q.query("SELECT setval(pg_get_serial_sequence('known_answers', 'id'), GREATEST((SELECT MAX(id) FROM known_answers), 1))");
+  }
   // Every document is one change, so replicas copy all of them; the sequences go past the copied ids.
   await q.query('INSERT INTO document_changes (document_id, generation) SELECT id, row_number() OVER (ORDER BY id) FROM documents');
   await q.query('UPDATE knowledge_state SET generation = (SELECT COUNT(*) FROM documents) WHERE id = 1');
   await q.query("SELECT setval(pg_get_serial_sequence('documents', 'id'), GREATEST((SELECT MAX(id) FROM documents), 1))");
   await q.query("SELECT setval(pg_get_serial_sequence('chunks', 'id'), GREATEST((SELECT MAX(id) FROM chunks), 1))");
   await notifyIn(q, schema, CHANGES_TOPIC, String(documents));
-  return { documents, chunks, references, files };
+  return { documents, chunks, references, files, knownAnswers };
 }
