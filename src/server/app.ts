@@ -21,6 +21,7 @@ import { cors } from './cors';
 import { documentRoutes } from './documents';
 import type { Mutex } from './gate';
 import { addressRateLimit, deadline, keyRateLimit } from './limits';
+import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
@@ -36,7 +37,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'sessionSecret' | 'sessionTtlMinutes'
+  | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold'
 >;
 
 export interface AppDeps {
@@ -125,13 +126,18 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
-    const reportGuard: RequestHandler[] = [...guard('admin'), (req: Request, _res, next) => {
+    // Out of the box (no keys, loopback) open to this machine's user; otherwise admin (local-access.ts).
+    const access = reportOpenLocally(ring.configured, config.host) ? [localOnly(), ...guard('public')] : guard('admin');
+    const reportGuard: RequestHandler[] = [...access, (req: Request, _res, next) => {
       parseOr400(reportQuerySchema, req.query, 'query');
       next();
     }];
-    app.get('/report', sessions.redirectToSignIn());
+    if (ring.configured) app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
-    app.use(reportRoutes({ ledger: deps.ledger }));
+    app.use(reportRoutes({
+      ledger: deps.ledger, contentGapThreshold: config.contentGapThreshold,
+      page: (req) => ({ signOutCsrf: sessions.csrfFor(req) || undefined }),
+    }));
   }
 
   app.use(unmatched(() => routes));

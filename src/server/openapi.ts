@@ -96,7 +96,7 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       method: 'delete', path: '/v1/answers/:id', summary: 'Remove one cached or pinned answer', tag: 'known questions', access: 'admin',
       params: s.knownIdParamsSchema, responses: { 200: json('Removed', s.knownRemovedSchema), 404: problem('No such answer, or a FAQ pair (it goes with its document)') },
     },
-    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/ledger/report-types.ts)', anyObject) } },
+    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/report/types.ts)', anyObject) } },
     {
       method: 'get', path: '/v1/report.csv', summary: 'The ledger report as CSV', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'CSV', content: { 'text/csv': { type: 'string' } } } },

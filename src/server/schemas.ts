@@ -4,7 +4,7 @@
  * too, for the document only.
  */
 import { z } from 'zod';
-import { resolveReportRange } from '../ledger/report-range';
+import { resolveReportRange } from '../report/range';
 import { errorMessage } from '../errors';
 import { httpError } from './problem';
 
@@ -27,6 +27,7 @@ export const reportQuerySchema = z
   .object({
     from: z.string().max(64).optional().describe('ISO 8601 date or date-time, inclusive (default: 7 days before `to`)'),
     to: z.string().max(64).optional().describe('ISO 8601 date or date-time, exclusive (default: now)'),
+    days: z.string().max(8).optional().describe('The number of days before `to` (instead of `from`)'),
   })
   .superRefine((q, ctx) => {
     try {
@@ -188,3 +189,4 @@ export const knownAnswerSchema = z.object({
 
 export const knownListSchema = z.object({ total: z.number().int(), answers: z.array(knownAnswerSchema) });
 export const knownRemovedSchema = z.object({ removed: z.number().int() });
+

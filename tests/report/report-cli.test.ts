@@ -6,8 +6,8 @@ import Database from 'better-sqlite3';
 import { main, type CliIo } from '../../scripts/report';
 import { ComputeLedger } from '../../src/ledger/ledger';
 import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
-import type { Report } from '../../src/ledger/report-types';
-import { generated, outcome, testConfig } from './helpers';
+import type { Report } from '../../src/report/types';
+import { generated, outcome, testConfig } from '../ledger/helpers';
 
 let dir: string;
 
