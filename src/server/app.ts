@@ -15,6 +15,7 @@ import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
 import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
+import { chatRoutes } from './chat-completions';
 import { KeyRing, requireAccess, type Access } from './auth';
 import { requestContext } from './context';
 import { cors } from './cors';
@@ -25,6 +26,7 @@ import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
+import { openAiErrors } from './openai-shape';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
 import { reportRoutes } from './report-routes';
@@ -37,7 +39,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold'
+  | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
 >;
 
 export interface AppDeps {
@@ -75,7 +77,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', trustProxyValue(config.trustProxy));
   const isDraining = deps.isDraining ?? (() => false);
   const turns = deps.turns ?? new TurnQueue(5000);
-  const renderError = problemMiddleware((err, req) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error'));
+  const onInternal = (err: unknown, req: Request) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error');
+  // Problem documents, but OpenAI's error shape on the OpenAI-compatible routes.
+  const renderError = openAiErrors(problemMiddleware(onInternal), onInternal);
 
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
@@ -115,6 +119,11 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   app.use(askRoutes({
     ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
+    onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
+  }));
+  app.use(chatRoutes({
+    ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
+    generatorModel: config.generator === 'none' ? null : config.llmModel,
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
   app.use(answerRoutes({
