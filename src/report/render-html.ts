@@ -27,16 +27,16 @@ nav.periods{display:flex;flex-wrap:wrap;gap:6px;align-items:center;font-size:14p
 nav.periods a{padding:3px 9px;border-radius:12px;background:rgba(255,255,255,.12);text-decoration:none}nav.periods a.on{background:#fff;color:#1d3b2a;font-weight:600}
 nav.periods input{font-size:13px;padding:2px 4px}button{font-size:14px;padding:4px 12px;cursor:pointer}
 main{padding:16px 24px 32px;max-width:1240px;margin:0 auto}.period{margin:0 0 12px;color:#444}
-.headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:12px}
+.headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(240px,100%),1fr));gap:12px}
 .card{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .headline .label{font-size:14px;color:#444}.headline .value{font-size:34px;font-weight:700;margin:4px 0 2px;color:#1d3b2a}
 .sub{font-size:13px;color:#555}.estimate{font-size:12px;color:#666;margin-top:6px}
 section{margin-top:22px}h2{font-size:17px;margin:0 0 10px}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr));gap:12px}
 figure{background:#fff;margin:0;padding:12px;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 figcaption{font-weight:600;margin-bottom:6px}svg.chart{display:block;width:100%;height:auto}
 table{border-collapse:collapse;background:#fff;width:100%;font-size:13px;border-radius:10px;overflow:hidden;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e8eb;vertical-align:top}th{background:#eef1f4}
+th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e8eb;vertical-align:top;overflow-wrap:anywhere}#assumptions td:first-child{width:24%}th{background:#eef1f4}
 td.num{text-align:right;white-space:nowrap}.muted{color:#666;font-size:12px}ul.plain{margin:0;padding-left:18px}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin-top:8px;font-size:14px}.legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px}
 `;
