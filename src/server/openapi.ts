@@ -119,7 +119,7 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       responses: { 200: { description: 'CSV', content: { 'text/csv': { type: 'string' } } } },
     },
     {
-      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script)', tag: 'report', access: 'admin', query: s.reportQuerySchema,
+      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script); a browser without a session goes to /signin. Without keys, open to this machine when the service is bound to loopback', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
     },
     {
