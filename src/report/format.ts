@@ -97,7 +97,8 @@ export function formatDate(iso: string, withYear = true): string {
 
 /** A report period for people: `1 May 2024 – 8 May 2024 (UTC)`. */
 export function formatPeriod(from: string, to: string): string {
-  return `${formatDate(from)} – ${formatDate(to)}${/UTC$/.test(formatDate(to)) || /UTC$/.test(formatDate(from)) ? '' : ' (UTC)'}`;
+  const [a, b] = [formatDate(from), formatDate(to)];
+  return `${a} – ${b}${a.endsWith('UTC') || b.endsWith('UTC') ? '' : ' (UTC)'}`;
 }
 
 export function formatRange(m: Metric): string {

@@ -11,7 +11,7 @@ export function periodPicker(r: Report, days: number | undefined): string {
   const links = PERIOD_CHOICES.map((c) => `<a href="/report?days=${c.days}"${c.days === days ? ' class="on" aria-current="page"' : ''}>${escapeHtml(c.label)}</a>`).join('');
   const day = (iso: string) => iso.slice(0, 10);
   return `<nav class="periods" aria-label="Period">${links}<form method="get" action="/report"><label>from <input type="date" name="from" value="${escapeHtml(day(r.period.from))}"></label>
-<label>to <input type="date" name="to" value="${escapeHtml(day(r.period.to))}"></label> <button type="submit">Show</button></form></nav>`;
+<label>to (not included) <input type="date" name="to" value="${escapeHtml(day(r.period.to))}"></label> <button type="submit">Show</button></form></nav>`;
 }
 
 /** One bar split by outcome, with its legend. */
