@@ -88,7 +88,7 @@ export const SETTINGS = {
   gpuWhPerTokenGamma: { env: 'SOBRE_GPU_WH_PER_TOKEN_GAMMA', kind: 'number', default: '4.052928146734005e-5', min: 0, max: 1, doc: 'EcoLogits GPU energy fit γ: Wh per output token independent of model size' },
   servingBatchSize: { env: 'SOBRE_SERVING_BATCH_SIZE', kind: 'int', default: '64', min: 1, max: 4096, doc: 'Requests served concurrently on the remote GPU (EcoLogits assumes 64)' },
   defaultCompletionTokens: { env: 'SOBRE_LEDGER_DEFAULT_COMPLETION_TOKENS', kind: 'int', default: '150', min: 1, max: 32768, doc: 'Completion tokens assumed for an avoided LLM call until the ledger has real ones' },
-  contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.8', min: 0, max: 1, doc: 'Cosine similarity at which unanswered questions share a content-gap group' },
+  contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.5', min: 0, max: 1, doc: 'Share of content words (Jaccard, over stems) at which unanswered questions share a content-gap group' },
   apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` pairs; when set, asking needs a key' },
   logLevel: { env: 'SOBRE_LOG_LEVEL', kind: 'enum', default: 'info', values: ['silent', 'error', 'warn', 'info', 'debug'], doc: 'Log level' },
   maxBodyBytes: { env: 'SOBRE_MAX_BODY_BYTES', kind: 'int', default: '65536', min: 1024, max: 10485760, doc: 'Largest JSON request body in bytes (413 above)' },

@@ -49,7 +49,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const calibration = loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE);
     const router = new AnswerRouter(calibration, config.targetPrecision);
     const retriever = new HybridRetriever(knowledge, embedder);
-    if (opts.ledger !== false) ledger = await ComputeLedger.open(await openLedgerStore(config), config, { embedder });
+    if (opts.ledger !== false) ledger = await ComputeLedger.open(await openLedgerStore(config), config);
     const matcher = opts.matcher !== undefined ? opts.matcher : null;
     const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
     const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known });

@@ -15,15 +15,18 @@ import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
 import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
+import { chatRoutes } from './chat-completions';
 import { KeyRing, requireAccess, type Access } from './auth';
 import { requestContext } from './context';
 import { cors } from './cors';
 import { documentRoutes } from './documents';
 import type { Mutex } from './gate';
 import { addressRateLimit, deadline, keyRateLimit } from './limits';
+import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
+import { openAiErrors } from './openai-shape';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
 import { reportRoutes } from './report-routes';
@@ -36,7 +39,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'sessionSecret' | 'sessionTtlMinutes'
+  | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
 >;
 
 export interface AppDeps {
@@ -74,7 +77,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', trustProxyValue(config.trustProxy));
   const isDraining = deps.isDraining ?? (() => false);
   const turns = deps.turns ?? new TurnQueue(5000);
-  const renderError = problemMiddleware((err, req) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error'));
+  const onInternal = (err: unknown, req: Request) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error');
+  // Problem documents, but OpenAI's error shape on the OpenAI-compatible routes.
+  const renderError = openAiErrors(problemMiddleware(onInternal), onInternal);
 
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
@@ -116,6 +121,11 @@ export function createApp(deps: AppDeps): express.Express {
     ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
+  app.use(chatRoutes({
+    ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
+    generatorModel: config.generator === 'none' ? null : config.llmModel,
+    onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
+  }));
   app.use(answerRoutes({
     known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
   }));
@@ -125,13 +135,18 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
-    const reportGuard: RequestHandler[] = [...guard('admin'), (req: Request, _res, next) => {
+    // Out of the box (no keys, loopback) open to this machine's user; otherwise admin (local-access.ts).
+    const access = reportOpenLocally(ring.configured, config.host) ? [localOnly(), ...guard('public')] : guard('admin');
+    const reportGuard: RequestHandler[] = [...access, (req: Request, _res, next) => {
       parseOr400(reportQuerySchema, req.query, 'query');
       next();
     }];
-    app.get('/report', sessions.redirectToSignIn());
+    if (ring.configured) app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
-    app.use(reportRoutes({ ledger: deps.ledger }));
+    app.use(reportRoutes({
+      ledger: deps.ledger, contentGapThreshold: config.contentGapThreshold,
+      page: (req) => ({ signOutCsrf: sessions.csrfFor(req) || undefined }),
+    }));
   }
 
   app.use(unmatched(() => routes));

@@ -26,6 +26,8 @@ export interface OperationSpec {
   params?: z.ZodObject;
   body?: Record<string, SchemaLike>;
   responses: Record<string, ResponseSpec>;
+  /** Errors as OpenAI's `{ error }` JSON instead of problem documents (the OpenAI-compatible routes). */
+  openAiErrors?: boolean;
 }
 
 export interface OpenApiOptions {
@@ -37,6 +39,7 @@ export interface OpenApiOptions {
 const problem = (description: string): ResponseSpec => ({ description, content: { 'application/problem+json': s.problemSchema } });
 const json = (description: string, schema: SchemaLike): ResponseSpec => ({ description, content: { 'application/json': schema } });
 const anyObject: JsonSchema = { type: 'object' };
+const openAi = (description: string): ResponseSpec => ({ description, content: { 'application/json': s.openAiErrorSchema } });
 
 export function operations(maxQuestionChars: number): OperationSpec[] {
   return [
@@ -58,6 +61,20 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
         413: problem(`Question longer than ${maxQuestionChars} characters, or body too large`),
         415: problem('Not application/json'),
       },
+    },
+    {
+      method: 'post', path: '/v1/chat/completions', summary: 'OpenAI-compatible chat completion: the last user message answered like POST /v1/ask, with a Sources footer', tag: 'questions', access: 'ask',
+      query: s.noQuerySchema, body: { 'application/json': s.chatRequestSchema }, openAiErrors: true,
+      responses: {
+        200: { description: 'The completion', content: { 'application/json': s.chatResponseSchema, 'text/event-stream': { type: 'string', description: s.chatStreamDescription } } },
+        404: openAi('No such model (see GET /v1/models)'),
+        413: openAi('Body too large'),
+        415: openAi('Not application/json'),
+      },
+    },
+    {
+      method: 'get', path: '/v1/models', summary: 'OpenAI-compatible model list: `sobre` and the configured generator', tag: 'questions', access: 'ask', query: s.noQuerySchema, openAiErrors: true,
+      responses: { 200: json('Models', s.modelListSchema) },
     },
     {
       method: 'post', path: '/v1/documents', summary: 'Upload documents (.md .markdown .txt .html .htm .pdf .jsonl) and ingest them', tag: 'documents', access: 'admin', query: s.noQuerySchema,
@@ -96,13 +113,13 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       method: 'delete', path: '/v1/answers/:id', summary: 'Remove one cached or pinned answer', tag: 'known questions', access: 'admin',
       params: s.knownIdParamsSchema, responses: { 200: json('Removed', s.knownRemovedSchema), 404: problem('No such answer, or a FAQ pair (it goes with its document)') },
     },
-    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/ledger/report-types.ts)', anyObject) } },
+    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/report/types.ts)', anyObject) } },
     {
       method: 'get', path: '/v1/report.csv', summary: 'The ledger report as CSV', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'CSV', content: { 'text/csv': { type: 'string' } } } },
     },
     {
-      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script)', tag: 'report', access: 'admin', query: s.reportQuerySchema,
+      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script); a browser without a session goes to /signin. Without keys, open to this machine when the service is bound to loopback', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
     },
     {
@@ -143,8 +160,9 @@ export function buildOpenApi(opts: OpenApiOptions): Record<string, unknown> {
   const keyed = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
   for (const op of operations(opts.maxQuestionChars)) {
     const responses: Record<string, unknown> = {};
-    const all: Record<string, ResponseSpec> = { ...op.responses, 400: problem('Invalid request'), 429: problem('Rate limited (see Retry-After)'), 503: problem('Timed out or not ready'), default: problem('Error') };
-    if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = problem('Missing or invalid API key');
+    const err = op.openAiErrors ? openAi : problem;
+    const all: Record<string, ResponseSpec> = { ...op.responses, 400: err('Invalid request'), 429: err('Rate limited (see Retry-After)'), 503: err('Timed out or not ready'), default: err('Error') };
+    if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = err('Missing or invalid API key');
     if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set');
     for (const [status, r] of Object.entries({ ...all, ...op.responses })) {
       responses[status] = {

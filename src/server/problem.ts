@@ -102,6 +102,29 @@ function fromHttpLike(e: HttpLikeError, status: number): { code: string; detail:
   }
 }
 
+export interface ErrorOutcome {
+  status: number;
+  code: string;
+  detail: string;
+  opts: ProblemOptions;
+}
+
+/** What an error becomes over HTTP (status, problem code, detail); `onInternal` sees the unexpected ones. */
+export function errorOutcome(err: unknown, req: Request, onInternal: (err: unknown, req: Request) => void): ErrorOutcome {
+  if (isSobreError(err)) {
+    const http = httpDetails(err);
+    const status = http?.httpStatus ?? STATUS[err.code];
+    if (status >= 500 && err.code !== 'model_unavailable' && !http) onInternal(err, req);
+    const detail = status >= 500 && err.code === 'internal' && !http ? 'Internal error' : err.message;
+    return { status, code: http?.problemCode ?? err.code, detail, opts: { headers: http?.headers, extensions: http?.extensions } };
+  }
+  const e = (err ?? {}) as HttpLikeError;
+  const status = e.status ?? e.statusCode;
+  if (status && status >= 400 && status < 500) return { ...fromHttpLike(e, status), opts: {} };
+  onInternal(err, req);
+  return { status: 500, code: 'internal', detail: 'Internal error', opts: {} };
+}
+
 /** The error middleware; also called directly (timeouts) so every error goes through it. */
 export function problemMiddleware(onInternal: (err: unknown, req: Request) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -109,22 +132,7 @@ export function problemMiddleware(onInternal: (err: unknown, req: Request) => vo
       if (!res.writableEnded) res.end();
       return;
     }
-    if (isSobreError(err)) {
-      const http = httpDetails(err);
-      const status = http?.httpStatus ?? STATUS[err.code];
-      if (status >= 500 && err.code !== 'model_unavailable' && !http) onInternal(err, req);
-      const detail = status >= 500 && err.code === 'internal' && !http ? 'Internal error' : err.message;
-      sendProblem(req, res, status, http?.problemCode ?? err.code, detail, { headers: http?.headers, extensions: http?.extensions });
-      return;
-    }
-    const e = (err ?? {}) as HttpLikeError;
-    const status = e.status ?? e.statusCode;
-    if (status && status >= 400 && status < 500) {
-      const p = fromHttpLike(e, status);
-      sendProblem(req, res, p.status, p.code, p.detail);
-      return;
-    }
-    onInternal(err, req);
-    sendProblem(req, res, 500, 'internal', 'Internal error');
+    const o = errorOutcome(err, req, onInternal);
+    sendProblem(req, res, o.status, o.code, o.detail, o.opts);
   };
 }

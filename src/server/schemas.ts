@@ -4,7 +4,7 @@
  * too, for the document only.
  */
 import { z } from 'zod';
-import { resolveReportRange } from '../ledger/report-range';
+import { resolveReportRange } from '../report/range';
 import { errorMessage } from '../errors';
 import { httpError } from './problem';
 
@@ -27,6 +27,7 @@ export const reportQuerySchema = z
   .object({
     from: z.string().max(64).optional().describe('ISO 8601 date or date-time, inclusive (default: 7 days before `to`)'),
     to: z.string().max(64).optional().describe('ISO 8601 date or date-time, exclusive (default: now)'),
+    days: z.string().max(8).optional().describe('The number of days before `to` (instead of `from`)'),
   })
   .superRefine((q, ctx) => {
     try {
@@ -188,3 +189,54 @@ export const knownAnswerSchema = z.object({
 
 export const knownListSchema = z.object({ total: z.number().int(), answers: z.array(knownAnswerSchema) });
 export const knownRemovedSchema = z.object({ removed: z.number().int() });
+
+/** OpenAI-compatible chat completions: the fields Sobre reads; other OpenAI parameters are accepted and ignored. */
+const chatContentPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1).max(200).describe('`sobre` or the generator model id (GET /v1/models); echoed back'),
+  messages: z.array(z.looseObject({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+    content: z.union([z.string(), z.array(chatContentPart), z.null()]).optional().describe('Text, or text parts'),
+    name: z.string().optional(),
+  })).min(1).max(200).describe('The last message is the user question; a short follow-up borrows the previous user message'),
+  stream: z.boolean().nullable().optional().describe('Stream chat.completion.chunk server-sent events ending with data: [DONE]'),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  n: z.number().int().min(1).max(1).nullable().optional().describe('Only 1'),
+});
+
+const chatUsageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
+
+export const sobreFieldSchema = z.object({
+  route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
+  confidence: z.number().nullable(),
+  notice: z.string().nullable(),
+  citations: z.array(z.object({ n: z.number().int(), title: z.string(), source: z.string(), documentId: z.number().int(), chunkId: z.number().int(), start: z.number().int(), end: z.number().int() })),
+}).describe("Sobre's extra field: the answer route, its confidence and the citations of the Sources footer");
+
+export const chatResponseSchema = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(z.object({
+    index: z.number().int(),
+    message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+    finish_reason: z.literal('stop'),
+    logprobs: z.null(),
+  })),
+  usage: chatUsageSchema.describe('Real tokens for a generated answer; otherwise estimates: the messages as prompt, the answer text as completion'),
+  sobre: sobreFieldSchema,
+});
+
+export const chatStreamDescription =
+  'Server-sent events `data: {chat.completion.chunk}`: the first has delta.role, then delta.content pieces (a generator\'s tokens as they come; a direct answer, known question or abstention in one piece), the Sources footer, a last chunk with finish_reason `stop` and the `sobre` field, a usage chunk (choices []) with stream_options.include_usage, then `data: [DONE]`. An error mid-stream is `data: {"error": {...}}`.';
+
+export const modelListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() })),
+});
+
+export const openAiErrorSchema = z.object({
+  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+});
