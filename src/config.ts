@@ -87,6 +87,8 @@ export const SETTINGS = {
   generatorQueue: { env: 'SOBRE_GENERATOR_QUEUE', kind: 'int', default: '32', min: 0, max: 100000, doc: 'Generator calls waiting for a slot; when full a question gets passages with a notice' },
   logQuestions: { env: 'SOBRE_LOG_QUESTIONS', kind: 'bool', default: 'false', doc: 'Put question text in the request log (API keys are never logged)' },
   embedCacheEntries: { env: 'SOBRE_EMBED_CACHE_ENTRIES', kind: 'int', default: '10000', min: 0, max: 10000000, doc: 'Service: questions and sentences whose vectors are kept in memory (about 2 KB each with USE-lite; 0 = no cache)' },
+  sessionSecret: { env: 'SOBRE_SESSION_SECRET', kind: 'string', default: '', doc: 'Signs browser sign-in sessions (never logged); empty = derived from SOBRE_API_KEYS, so instances with the same keys agree' },
+  sessionTtlMinutes: { env: 'SOBRE_SESSION_TTL_MINUTES', kind: 'int', default: '480', min: 1, max: 43200, doc: 'A browser sign-in lasts this long' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

@@ -26,6 +26,7 @@ import { buildOpenApi } from './openapi';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
 import { reportRoutes } from './report-routes';
+import { Sessions } from './session';
 import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
 import { parseOr400, reportQuerySchema } from './schemas';
 import { TurnQueue } from './turns';
@@ -34,6 +35,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
+  | 'sessionSecret' | 'sessionTtlMinutes'
 >;
 
 export interface AppDeps {
@@ -76,9 +78,16 @@ export function createApp(deps: AppDeps): express.Express {
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
   const ring = new KeyRing(config.apiKeys);
+  const sessions = new Sessions({
+    apiKeys: config.apiKeys, secret: config.sessionSecret, ttlMinutes: config.sessionTtlMinutes,
+    authenticate: (key) => {
+      const name = ring.identify(key);
+      return name === null ? null : { name };
+    },
+  });
   const perKey = keyRateLimit(config.rateLimitPerKey);
   const guard = (access: Access, timeoutMs = config.requestTimeoutMs): RequestHandler[] => [
-    requireAccess(ring, access),
+    requireAccess(ring, access, (req, res) => sessions.identify(req, res)),
     ...(perKey ? [perKey] : []),
     deadline(timeoutMs, renderError),
   ];
@@ -97,6 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   const perAddress = addressRateLimit(config.rateLimitPerIp);
   if (perAddress) app.use(perAddress);
 
+  app.use(sessions.routes(ring.configured));
   app.use(opsRoutes({
     knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, admin: guard('admin'), open: guard('public'),
     openapi: () => buildOpenApi({ maxQuestionChars: config.maxQuestionChars, keysConfigured: ring.configured }),
@@ -115,6 +125,7 @@ export function createApp(deps: AppDeps): express.Express {
       parseOr400(reportQuerySchema, req.query, 'query');
       next();
     }];
+    app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
     app.use(reportRoutes({ ledger: deps.ledger }));
   }

@@ -9,7 +9,7 @@
  *   exception would open them to anyone behind a reverse proxy on the same host.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { contextOf } from './context';
 import { httpError } from './problem';
 
@@ -58,9 +58,12 @@ export function presentedKey(req: Request): { key: string | null; conflict: bool
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="sobre"' };
 
+/** A signed-in browser's identity (session.ts `Sessions.identify`): the same key name a header gives. */
+export type SessionLookup = (req: Request, res: Response) => Promise<{ name: string } | null>;
+
 /** Authenticate (any access) and authorise for `access`; sets the context's key name. */
-export function requireAccess(ring: KeyRing, access: Access): RequestHandler {
-  return (req, res, next) => {
+export function requireAccess(ring: KeyRing, access: Access, session?: SessionLookup): RequestHandler {
+  return async (req, res, next) => {
     if (access === 'public') return next();
     if (access === 'admin' && !ring.configured) {
       return next(httpError(403, 'forbidden', 'Admin routes are disabled: set SOBRE_API_KEYS (comma-separated name:key pairs) and send a key as Authorization: Bearer <key> or x-api-key'));
@@ -68,6 +71,11 @@ export function requireAccess(ring: KeyRing, access: Access): RequestHandler {
     if (!ring.configured) return next();
     const { key, conflict } = presentedKey(req);
     if (conflict) return next(httpError(401, 'unauthorized', 'Authorization and x-api-key carry different keys: send one key', { headers: CHALLENGE }));
+    const signedIn = !key && session ? await session(req, res) : null;
+    if (signedIn) {
+      contextOf(res).keyName = signedIn.name;
+      return next();
+    }
     if (!key) return next(httpError(401, 'unauthorized', 'An API key is required: send Authorization: Bearer <key> or x-api-key: <key>', { headers: CHALLENGE }));
     const name = ring.identify(key);
     if (name === null) return next(httpError(401, 'unauthorized', 'The API key is not valid', { headers: CHALLENGE }));

@@ -88,6 +88,19 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script)', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
     },
+    {
+      method: 'get', path: '/signin', summary: 'The sign-in form for the admin pages (a browser cannot send a key header)', tag: 'sign-in', access: 'public', query: s.signInQuerySchema,
+      responses: { 200: { description: 'HTML form', content: { 'text/html': { type: 'string' } } } },
+    },
+    {
+      method: 'post', path: '/signin', summary: 'Sign in with an API key: sets the session cookie (HttpOnly, SameSite=Strict) and redirects to `next`', tag: 'sign-in', access: 'public',
+      body: { 'application/x-www-form-urlencoded': s.signInFormSchema },
+      responses: { 303: { description: 'Signed in: redirect to `next`' }, 401: { description: 'Wrong key: the form again', content: { 'text/html': { type: 'string' } } }, 403: problem('Sign-in disabled (no SOBRE_API_KEYS) or from another site') },
+    },
+    {
+      method: 'post', path: '/signout', summary: "Sign out: clears the session cookie (needs the session's CSRF token)", tag: 'sign-in', access: 'public',
+      responses: { 303: { description: 'Signed out: redirect to /signin' }, 403: problem('Missing or wrong CSRF token') },
+    },
   ];
 }
 

@@ -47,6 +47,13 @@ export const uploadedFilesSchema = z
 
 export const noQuerySchema = z.object({});
 
+export const signInQuerySchema = z.object({ next: z.string().max(200).optional().describe('Same-site path to go to once signed in (default /review)') });
+
+export const signInFormSchema = z.object({
+  key: z.string().describe('An API key from SOBRE_API_KEYS (never in a query string)'),
+  next: z.string().max(200).optional(),
+});
+
 /** Parse with a schema or throw a 400 (413 for a question over the limit) problem. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const parsed = schema.safeParse(value);
