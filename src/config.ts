@@ -89,6 +89,11 @@ export const SETTINGS = {
   embedCacheEntries: { env: 'SOBRE_EMBED_CACHE_ENTRIES', kind: 'int', default: '10000', min: 0, max: 10000000, doc: 'Service: questions and sentences whose vectors are kept in memory (about 2 KB each with USE-lite; 0 = no cache)' },
   sessionSecret: { env: 'SOBRE_SESSION_SECRET', kind: 'string', default: '', doc: 'Signs browser sign-in sessions (never logged); empty = derived from SOBRE_API_KEYS, so instances with the same keys agree' },
   sessionTtlMinutes: { env: 'SOBRE_SESSION_TTL_MINUTES', kind: 'int', default: '480', min: 1, max: 43200, doc: 'A browser sign-in lasts this long' },
+  auditRate: { env: 'SOBRE_AUDIT_RATE', kind: 'number', default: '0.2', min: 0, max: 1, doc: 'Share of direct answers flagged, when given, for the audit sample that measures live precision (docs/learning.md)' },
+  refitEvery: { env: 'SOBRE_REFIT_EVERY', kind: 'int', default: '0', min: 0, max: 1000000, doc: 'Refit the calibration from the labels every this many new labels (0 = only by hand)' },
+  feedbackLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_FEEDBACK', kind: 'number', default: '0.5', min: 0, max: 1, doc: "Weight of a client's feedback on a direct answer, a reviewer's label weighing 1" },
+  generatorLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_GENERATOR', kind: 'number', default: '0.25', min: 0, max: 1, doc: "Weight of the generator's agreement with the router's candidate (a weak label)" },
+  calibrationPollSeconds: { env: 'SOBRE_CALIBRATION_POLL_SECONDS', kind: 'int', default: '10', min: 1, max: 3600, doc: 'How often the service reads the calibration in force and the audit from the store (instances sharing it switch together)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

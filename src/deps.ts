@@ -3,6 +3,7 @@
  * embedder, knowledge, router, generator and ledger a process uses.
  */
 import { AskService } from './answer/ask';
+import { Learner } from './answer/learner';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
 import { AnswerRouter } from './answer/router';
 import type { SobreConfig } from './config';
@@ -15,15 +16,19 @@ import type { Knowledge } from './knowledge/types';
 import { ComputeLedger } from './ledger/ledger';
 import { SqliteLedgerStore } from './ledger/sqlite-store';
 import { HybridRetriever } from './retrieve/hybrid-retriever';
+import { SqliteLabelStore } from './labels/sqlite-store';
 
 export interface SobreDeps {
   config: SobreConfig;
   embedder: Embedder;
   knowledge: Knowledge;
   retriever: HybridRetriever;
-  router: AnswerRouter;
+  /** The router in force (a learned calibration replaces it while running). */
+  readonly router: AnswerRouter;
   generator: Generator | null;
   ledger: ComputeLedger | null;
+  /** Observations, labels and learned calibrations; with the ledger (not in evaluation). */
+  learner: Learner | null;
   ask: AskService;
   /** Flushes and closes the knowledge and the ledger. */
   close(): Promise<void>;
@@ -34,6 +39,8 @@ export interface DepsOptions {
   ledger?: boolean;
   embedder?: Embedder;
   generator?: Generator | null;
+  /** A failed observation write, refit or calibration load (the answer is given all the same). */
+  onLearnerError?: (what: string, err: unknown) => void;
 }
 
 export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): Promise<SobreDeps> {
@@ -41,23 +48,37 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
   const generator = opts.generator !== undefined ? opts.generator : await createGenerator(config);
   const knowledge = await openKnowledge(config, embedder);
   let ledger: ComputeLedger | null = null;
+  let learner: Learner | null = null;
   try {
     const calibration = loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE);
-    const router = new AnswerRouter(calibration, config.targetPrecision);
     const retriever = new HybridRetriever(knowledge, embedder);
-    if (opts.ledger !== false) ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir), config, { embedder });
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger });
+    if (opts.ledger !== false) {
+      ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir), config, { embedder });
+      learner = new Learner({ store: SqliteLabelStore.open(config.dataDir), base: calibration, settings: config, onError: opts.onLearnerError });
+      await learner.start();
+    }
+    const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, learner });
+    learner?.onSwitch((r) => ask.useRouter(r));
     const close = async () => {
       try {
         await knowledge.close();
       } finally {
         await ledger?.close();
+        await learner?.flush();
+        await learner?.store.close();
       }
     };
-    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, close };
+    return {
+      config, embedder, knowledge, retriever, generator, ledger, learner, ask, close,
+      get router() {
+        return ask.router;
+      },
+    };
   } catch (e) {
     await knowledge.close();
     await ledger?.close();
+    await learner?.store.close();
     throw e;
   }
 }

@@ -3,6 +3,7 @@
  * `POST /v1/ask`, `npm run eval` and the tests all go through `AskService.ask`, so what the
  * evaluation measures is what the service does.
  */
+import { randomUUID } from 'node:crypto';
 import type { SobreConfig } from '../config';
 import { errorMessage } from '../errors';
 import { buildPrompt, countTokensApprox } from '../generate/prompt';
@@ -13,6 +14,7 @@ import type { ComputeLedger } from '../ledger/ledger';
 import type { AskOutcome } from '../ledger/types';
 import type { HybridRetriever } from '../retrieve/hybrid-retriever';
 import type { Passage } from '../retrieve/types';
+import type { Learner } from './learner';
 import type { AnswerRouter, RouteContext, RouteDecision, RouteExplanation } from './router';
 import type { Route } from './types';
 
@@ -42,6 +44,8 @@ export interface AskTimings {
 }
 
 export interface AskResponse {
+  /** Names this answer for POST /v1/feedback. */
+  answerId: string;
   /** Null when no answer text is given (passages only): nothing pretends to be an LLM answer. */
   answer: string | null;
   route: Route;
@@ -71,6 +75,8 @@ export interface AskDeps {
   router: AnswerRouter;
   generator: Generator | null;
   ledger: ComputeLedger | null;
+  /** Records each answer's observation and swaps the router when the calibration changes. */
+  learner?: Learner | null;
 }
 
 export interface AskOptions {
@@ -106,6 +112,7 @@ function toGeneratorPassages(passages: readonly Passage[]): GeneratorPassage[] {
 }
 
 interface Prepared {
+  router: AnswerRouter;
   startedAt: number;
   cpuStart: NodeJS.CpuUsage;
   passages: Passage[];
@@ -114,19 +121,33 @@ interface Prepared {
 }
 
 export class AskService {
-  constructor(private readonly deps: AskDeps) {}
+  private current: AnswerRouter;
+
+  constructor(private readonly deps: AskDeps) {
+    this.current = deps.router;
+  }
+
+  /** The router in force: swapped whole (a new calibration), read once per question. */
+  get router(): AnswerRouter {
+    return this.current;
+  }
+
+  useRouter(router: AnswerRouter): void {
+    this.current = router;
+  }
 
   /** Retrieval and routing: the part every route pays for. */
   private async prepare(question: string): Promise<Prepared> {
     const startedAt = performance.now();
     const cpuStart = process.cpuUsage();
-    const { knowledge, embedder, retriever, router, config } = this.deps;
+    const { knowledge, embedder, retriever, config } = this.deps;
+    const router = this.current;
     const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.calibration.fusion });
     const t = performance.now();
     const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, retrieval.queryVector));
     const routeMs = performance.now() - t;
     return {
-      startedAt, cpuStart, passages: retrieval.passages, decision,
+      router, startedAt, cpuStart, passages: retrieval.passages, decision,
       timings: { embedMs: retrieval.embedMs, searchMs: retrieval.searchMs, routeMs, generateMs: 0, totalMs: 0 },
     };
   }
@@ -146,7 +167,7 @@ export class AskService {
     const { decision, passages } = p;
     const citations = toCitations(passages);
     const response: AskResponse = {
-      answer: null, route: decision.route, confidence: decision.confidence, citations, timings: p.timings,
+      answerId: randomUUID(), answer: null, route: decision.route, confidence: decision.confidence, citations, timings: p.timings,
     };
     if (opts.explain) response.explain = { ...decision.explanation, routeReason: decision.route === 'direct' ? undefined : decision.reason };
     let generation: AskOutcome['generation'];
@@ -199,6 +220,10 @@ export class AskService {
     }
     p.timings.totalMs = performance.now() - p.startedAt;
     response.compute = await this.record(question, response, passages, pathCpuMs, generation, generatorError);
+    this.deps.learner?.observe({
+      answerId: response.answerId, question, router: p.router, decision, passages, route: response.route,
+      generated: generation ? response.answer : null,
+    });
     yield { event: 'done', data: response };
   }
 

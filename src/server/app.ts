@@ -9,6 +9,7 @@
 import express, { type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AskService } from '../answer/ask';
+import type { Learner } from '../answer/learner';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
@@ -25,6 +26,7 @@ import type { ServiceMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
+import { learningRoutes } from './learning-routes';
 import { reportRoutes } from './report-routes';
 import { Sessions } from './session';
 import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
@@ -44,6 +46,8 @@ export interface AppDeps {
   knowledge: Knowledge;
   embedder: Embedder;
   ledger: ComputeLedger | null;
+  /** The learning loop (feedback, review, calibrations); absent: those routes are not served. */
+  learner?: Learner | null;
   writer: Mutex;
   /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
   turns?: TurnQueue;
@@ -115,6 +119,9 @@ export function createApp(deps: AppDeps): express.Express {
     ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
+  if (deps.learner) {
+    app.use(learningRoutes({ learner: deps.learner, metrics, ask: guard('ask'), admin: guard('admin'), maxBodyBytes: config.maxBodyBytes }));
+  }
   app.use(documentRoutes({
     config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),
     beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),

@@ -47,6 +47,17 @@ export const uploadedFilesSchema = z
 
 export const noQuerySchema = z.object({});
 
+export const feedbackRequestSchema = z
+  .object({
+    answerId: z.string().uuid('answerId must be the answerId of a POST /v1/ask response').describe('The answerId of a POST /v1/ask response'),
+    correct: z.boolean().describe('Whether the answer was right (thumbs up) or wrong (thumbs down)'),
+  })
+  .strict();
+
+export const calibrationIdParamsSchema = z.object({
+  id: z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'id must be 0 (the calibration file) or a stored calibration id').describe('Calibration id (0: the calibration file)'),
+});
+
 export const signInQuerySchema = z.object({ next: z.string().max(200).optional().describe('Same-site path to go to once signed in (default /review)') });
 
 export const signInFormSchema = z.object({
@@ -83,6 +94,7 @@ export const citationSchema = z.object({
 });
 
 export const askResponseSchema = z.object({
+  answerId: z.string().uuid().describe('Names this answer for POST /v1/feedback'),
   answer: z.string().nullable().describe('Null when only passages are given'),
   route: z.enum(['direct', 'cache', 'generate', 'passages', 'abstain']),
   confidence: z.number().nullable().describe('Calibrated probability that a direct answer is correct'),
