@@ -15,6 +15,7 @@ import { auditEstimate, guardTarget, type AuditEstimate } from './audit';
 import { parseCalibration, type Calibration } from './calibration';
 import { FEATURE_NAMES } from './features';
 import { labelSet, refitCalibration, type RefitResult } from './refit';
+import { nextForReview } from './review-queue';
 import { AnswerRouter, type RouteDecision } from './router';
 
 const DAY_MS = 86_400_000;
@@ -236,6 +237,18 @@ export class Learner {
 
   calibrations(): Promise<CalibrationRecord[]> {
     return this.opts.store.calibrations();
+  }
+
+  /** The next question for a reviewer (review-queue.ts). */
+  next(by: string): ReturnType<typeof nextForReview> {
+    return nextForReview(this.opts.store, this.current, by, this.opts.random);
+  }
+
+  /** The reviewer passed: not shown to them again, and counted as skipped in the audit. */
+  async skip(answerId: string, by: string): Promise<boolean> {
+    if (!(await this.opts.store.observation(answerId))) return false;
+    await this.opts.store.addSkip(answerId, by, this.now());
+    return true;
   }
 
   /** A client's thumbs up or down: a label of the candidate only when it was the answer given. */

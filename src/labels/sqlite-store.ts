@@ -149,7 +149,7 @@ export class SqliteLabelStore implements LabelStore {
   }
 
   async unreviewed(by: string, limit: number): Promise<Observation[]> {
-    const rows = this.db.prepare(`SELECT * FROM label_observations o WHERE question_text IS NOT NULL AND candidate IS NOT NULL AND features IS NOT NULL AND ${UNREVIEWED}
+    const rows = this.db.prepare(`SELECT * FROM label_observations o WHERE audit = 0 AND question_text IS NOT NULL AND candidate IS NOT NULL AND features IS NOT NULL AND ${UNREVIEWED}
       ORDER BY at_ms DESC LIMIT @limit`).all({ by, limit }) as ObservationRow[];
     return rows.map(toObservation);
   }

@@ -101,7 +101,10 @@ export interface LabelStore {
   auditCounts(calibrationId: number): Promise<AuditCounts>;
   /** Flagged direct answers with a question, no reviewer label, not skipped by `by`: a random few. */
   pendingAudit(by: string, limit: number): Promise<Observation[]>;
-  /** The latest observations with a question and a candidate, no reviewer label, not skipped by `by`. */
+  /**
+   * The latest observations with a question and a candidate, no reviewer label, not skipped by
+   * `by`, and not flagged for audit (those are reviewed only in random order, so the audit stays uniform).
+   */
   unreviewed(by: string, limit: number): Promise<Observation[]>;
   /** Store a calibration (JSON) and return its id; `activate` makes it the one in force. */
   addCalibration(record: Omit<CalibrationRecord, 'id' | 'active' | 'guardTarget'>, json: string, activate: boolean): Promise<number>;

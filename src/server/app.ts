@@ -28,6 +28,7 @@ import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
 import { learningRoutes } from './learning-routes';
 import { reportRoutes } from './report-routes';
+import { reviewRoutes } from './review';
 import { Sessions } from './session';
 import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
 import { parseOr400, reportQuerySchema } from './schemas';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   if (deps.learner) {
     app.use(learningRoutes({ learner: deps.learner, metrics, ask: guard('ask'), admin: guard('admin'), maxBodyBytes: config.maxBodyBytes }));
+    app.use(reviewRoutes({ learner: deps.learner, sessions, admin: guard('admin') }));
   }
   app.use(documentRoutes({
     config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),

@@ -107,6 +107,15 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       responses: { 200: json('Now in force', anyObject), 400: problem('Fitted from another calibration file'), 404: problem('No such calibration') },
     },
     {
+      method: 'get', path: '/review', summary: "The review page: one question, the router's candidate sentence in its passage, right / wrong / skip (a browser without a key is sent to /signin)", tag: 'learning', access: 'admin',
+      responses: { 200: { description: 'HTML (keys 1/y, 2/n, space/s)', content: { 'text/html': { type: 'string' } } }, 303: { description: 'A browser without a key or session: to /signin' } },
+    },
+    {
+      method: 'post', path: '/review', summary: 'A reviewer label (right, wrong) or a skip; signed in by cookie it needs the CSRF token', tag: 'learning', access: 'admin',
+      body: { 'application/x-www-form-urlencoded': s.reviewFormSchema },
+      responses: { 303: { description: 'Recorded: back to /review' }, 403: problem('Missing or wrong CSRF token'), 404: problem('Unknown answerId') },
+    },
+    {
       method: 'get', path: '/signin', summary: 'The sign-in form for the admin pages (a browser cannot send a key header)', tag: 'sign-in', access: 'public', query: s.signInQuerySchema,
       responses: { 200: { description: 'HTML form', content: { 'text/html': { type: 'string' } } } },
     },

@@ -54,6 +54,12 @@ export const feedbackRequestSchema = z
   })
   .strict();
 
+export const reviewFormSchema = z.object({
+  answerId: z.string().uuid('answerId must be an answer id').describe('The answer reviewed'),
+  verdict: z.enum(['right', 'wrong', 'skip']).describe("Whether the router's candidate sentence answers the question"),
+  _csrf: z.string().max(200).optional().describe("The session's CSRF token (signed in by cookie)"),
+});
+
 export const calibrationIdParamsSchema = z.object({
   id: z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'id must be 0 (the calibration file) or a stored calibration id').describe('Calibration id (0: the calibration file)'),
 });
