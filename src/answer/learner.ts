@@ -213,6 +213,7 @@ export class Learner {
         this.report('calibration', err); // keep the router in use; a stale calibration stays inactive here
       }
     }
+    if (!this.opts.store.writable) return;
     await this.checkGuard();
     const s = this.opts.settings;
     const now = this.now().getTime();

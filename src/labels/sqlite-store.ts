@@ -72,9 +72,24 @@ const UNREVIEWED = `NOT EXISTS (SELECT 1 FROM labels l WHERE l.answer_id = o.ans
   AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id AND s.by_key = @by)`;
 
 export class SqliteLabelStore implements LabelStore {
-  readonly writable = true;
+  readonly writable: boolean;
 
-  private constructor(private readonly db: Db) {}
+  private constructor(private readonly db: Db) {
+    this.writable = !db.readonly;
+  }
+
+  /** Read-only, for reports (no migration, no write); null when the store has no labels tables yet. */
+  static openReadOnly(dataDir: string): SqliteLabelStore | null {
+    const db = openDatabase(path.join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      const row = db.prepare("SELECT version FROM schema_versions WHERE component = 'labels'").get() as { version: number } | undefined;
+      if ((row?.version ?? 0) >= 1) return new SqliteLabelStore(db);
+    } catch {
+      // no schema_versions table: nothing stored yet
+    }
+    db.close();
+    return null;
+  }
 
   /** The labels in `<dataDir>/sobre.db`, or in memory for ':memory:'. */
   static open(dataDir: string): SqliteLabelStore {

@@ -136,7 +136,8 @@ export function createApp(deps: AppDeps): express.Express {
     }];
     app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
-    app.use(reportRoutes({ ledger: deps.ledger }));
+    const learner = deps.learner;
+    app.use(reportRoutes({ ledger: deps.ledger, promise: learner ? () => learner.status() : undefined }));
   }
 
   app.use(unmatched(() => routes));

@@ -8,16 +8,20 @@
  * to the app's error middleware.
  */
 import express from 'express';
+import type { LearningStatus } from '../answer/learner';
 import type { NextFunction, Request, Response } from 'express';
 import { isSobreError } from '../errors';
 import type { ComputeLedger } from '../ledger/ledger';
 import { renderReport } from '../ledger/render';
 import { resolveReportRange } from '../ledger/report-range';
 import type { ReportRange } from '../ledger/types';
+import { promiseHtml } from './promise-section';
 
 export interface ReportRouteDeps {
   ledger: ComputeLedger;
   now?: () => Date;
+  /** The promise measured live (learning loop), added as `promise` and a dashboard section. */
+  promise?: () => Promise<LearningStatus>;
 }
 
 /** The dashboard needs no script and no external resource: forbid both. */
@@ -39,7 +43,7 @@ export function reportRoutes(deps: ReportRouteDeps): express.Router {
 
   router.get('/v1/report', async (req: Request, res: Response) => {
     const report = await deps.ledger.report(rangeOf(req, now()));
-    res.set('Cache-Control', 'no-store').json(report);
+    res.set('Cache-Control', 'no-store').json(deps.promise ? { ...report, promise: await deps.promise() } : report);
   });
 
   router.get('/v1/report.csv', async (req: Request, res: Response) => {
@@ -53,7 +57,9 @@ export function reportRoutes(deps: ReportRouteDeps): express.Router {
 
   router.get('/report', async (req: Request, res: Response) => {
     const report = await deps.ledger.report(rangeOf(req, now()));
-    res.set('Cache-Control', 'no-store').set('Content-Security-Policy', DASHBOARD_CSP).type('html').send(renderReport(report, 'html'));
+    let html = renderReport(report, 'html');
+    if (deps.promise) html = html.replace('</main>', `${promiseHtml(await deps.promise())}</main>`);
+    res.set('Cache-Control', 'no-store').set('Content-Security-Policy', DASHBOARD_CSP).type('html').send(html);
   });
 
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
