@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Label, LabelledObservation } from '../labels/types';
+import { wilsonInterval } from './audit';
 import { operatingPoint, precisionCurve, type Calibration, type CurvePoint, type OperatingPoint } from './calibration';
 import { predict } from './logistic';
 import { fitRecalibration, meanLogLoss, toModel, type WeightedExample } from './recalibrate';
@@ -101,6 +102,20 @@ export function labelsNeeded(scored: readonly { probability: number; correct: bo
   return best === null ? null : Math.max(1, Math.ceil(best - totalWeight));
 }
 
+/**
+ * When the labelled questions the prior would answer directly are right less often than the
+ * target with confidence (Wilson 95% upper bound below it), a description of that; else null.
+ */
+function priorRefuted(prior: Calibration, examples: readonly LabelledExample[], targetPrecision: number): string | null {
+  const threshold = operatingPoint(prior.curve, targetPrecision).threshold;
+  const direct = examples.filter((e) => predict(prior.model, e.x) >= threshold);
+  const n = direct.reduce((sum, e) => sum + e.weight, 0);
+  const k = direct.reduce((sum, e) => sum + (e.correct ? e.weight : 0), 0);
+  const interval = wilsonInterval(k, n);
+  if (!interval || interval[1] >= targetPrecision) return null;
+  return `${(k / n).toFixed(3)} of the time (${direct.length} answers, Wilson 95% upper bound ${interval[1].toFixed(3)})`;
+}
+
 /** Fit a calibration from `set` with `prior` as the prior; `insufficient` keeps the prior in force. */
 export async function refitCalibration(prior: Calibration, set: LabelSet, targetPrecision: number, now: Date = new Date()): Promise<RefitResult> {
   const { examples, questions } = set;
@@ -133,6 +148,17 @@ export async function refitCalibration(prior: Calibration, set: LabelSet, target
   const point = operatingPoint(curve, targetPrecision);
   const how = `${lambda === Number.POSITIVE_INFINITY ? 'recalibration of the prior score' : `weights moved under prior strength λ = ${lambda}`}, chosen by ${FOLDS}-fold log-loss`;
   if (!Number.isFinite(point.threshold)) {
+    const refuted = priorRefuted(prior, examples, targetPrecision);
+    if (refuted) {
+      // The labels show the prior's own direct answers below the promise: nothing goes direct
+      // (threshold ∞ on the learned curve) until labels support a threshold.
+      const model = toModel(prior.model, fitRecalibration(prior.model, examples, lambda));
+      return {
+        status: 'fitted', point, lambda, questions, modelQuestions,
+        calibration: { ...prior, createdAt: now.toISOString(), model, curve, validation: { questions, answerable: questions, documents: 0 }, learned: { labels: questions, modelLabels: modelQuestions, lambda: Number.isFinite(lambda) ? lambda : null, folds: FOLDS, priorCreatedAt: prior.createdAt } },
+        note: `${questions} labelled questions: the calibration file's direct answers among them are right ${refuted}, below ${targetPrecision}, and no threshold reaches it: nothing is answered directly until more labels support a threshold`,
+      };
+    }
     const needed = labelsNeeded(scored, set.totalWeight, targetPrecision);
     return {
       status: 'insufficient', questions, modelQuestions, labelsNeeded: needed,
