@@ -125,6 +125,26 @@ describe('refit from labels', () => {
   });
 });
 
+describe('automatic refit', () => {
+  it('refits once SOBRE_REFIT_EVERY new labels have arrived, not before', async () => {
+    const store = SqliteLabelStore.open(':memory:');
+    const learner = new Learner({ store, base: prior(), settings: { ...SETTINGS, refitEvery: 300 } });
+    const rand = seededRandom(9);
+    for (let i = 0; i < 300; i++) {
+      const coverage = rand();
+      const o = observation(i, coverage);
+      await store.addObservation(o);
+      expect(learner.lastRefit).toBeNull();
+      await learner.label(o.answerId, coverage >= 0.7, 'reviewer', 'r');
+    }
+    for (let k = 0; k < 200 && learner.lastRefit === null; k++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(learner.lastRefit).toMatchObject({ status: 'fitted' });
+    expect(learner.router.calibrationId).toBe(learner.lastRefit?.calibrationId);
+    expect(await store.claimRefit(300)).toBe(false); // claimed: another process does not refit the same labels
+    await store.close();
+  }, 30_000);
+});
+
 describe('the guard', () => {
   it('computes the Wilson interval', () => {
     const [lo, hi] = wilsonInterval(45, 50)!;

@@ -66,6 +66,24 @@ describe('answerId and feedback', () => {
   });
 });
 
+describe('when the observation cannot be stored', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(() => s.stop());
+
+  it('answers all the same and counts the failure', async () => {
+    const learner = s.service.deps.learner!;
+    await learner.store.close(); // every write now fails
+    const res = await postJson(`${s.url}/v1/ask`, { question: DIRECT });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Answer).route).toBe('direct');
+    await learner.flush();
+    expect(learner.observationFailures).toBe(1);
+  });
+});
+
 describe('with SOBRE_LEDGER_STORE_QUESTIONS=hash', () => {
   let s: TestServer;
   beforeAll(async () => {
