@@ -7,16 +7,18 @@
 import { createHash } from 'node:crypto';
 import type { SobreConfig } from '../config';
 import { SobreError, errorMessage } from '../errors';
-import type { CalibrationRecord, LabelSource, LabelStore, Observation } from '../labels/types';
-import { questionSha256 } from '../ledger/rows';
-import type { Passage } from '../retrieve/types';
+import type { CalibrationRecord, LabelSource, LabelStore } from '../labels/types';
 import { agreement } from './agreement';
 import { auditEstimate, guardTarget, type AuditEstimate } from './audit';
+export type { LearningStatus } from './learning-status';
+export type { ObserveInput } from './observation';
 import { parseCalibration, type Calibration } from './calibration';
 import { FEATURE_NAMES } from './features';
 import { labelSet, refitCalibration, type RefitResult } from './refit';
+import { learningStatus, type LearningStatus } from './learning-status';
+import { observationOf, type ObserveInput } from './observation';
 import { nextForReview } from './review-queue';
-import { AnswerRouter, type RouteDecision } from './router';
+import { AnswerRouter } from './router';
 
 const DAY_MS = 86_400_000;
 
@@ -35,17 +37,6 @@ export interface LearnerOptions {
   onError?: (what: string, err: unknown) => void;
 }
 
-export interface ObserveInput {
-  answerId: string;
-  question: string;
-  router: AnswerRouter;
-  decision: RouteDecision;
-  passages: readonly Passage[];
-  /** The route the response took (a generator failure makes `generate` into `passages`). */
-  route: string;
-  /** The generated answer, for a weak label of the candidate. */
-  generated?: string | null;
-}
 
 export interface RefitOutcome {
   at: Date;
@@ -54,18 +45,6 @@ export interface RefitOutcome {
   calibrationId: number | null;
 }
 
-export interface LearningStatus {
-  targetPrecision: number;
-  /** Null: nothing is answered directly (no threshold keeps the promise). */
-  threshold: number | null;
-  calibration: { id: number; origin: string; labels: number; createdAt: string; note: string };
-  guard: { active: boolean; target: number | null; note: string };
-  audit: AuditEstimate & { rate: number };
-  labels: number;
-  refitEvery: number;
-  lastRefit: { at: string; status: string; note: string; calibrationId: number | null } | null;
-  observationFailures: number;
-}
 
 export class Learner {
   private current: AnswerRouter;
@@ -77,7 +56,10 @@ export class Learner {
   observationFailures = 0;
   lastRefit: RefitOutcome | null = null;
 
+  readonly settings: LearnerSettings;
+
   constructor(private readonly opts: LearnerOptions) {
+    this.settings = opts.settings;
     this.baseSha256 = createHash('sha256').update(JSON.stringify(opts.base)).digest('hex');
     this.current = new AnswerRouter(opts.base, opts.settings.targetPrecision);
   }
@@ -105,21 +87,7 @@ export class Learner {
 
   /** Record the router's view of one answer; never throws, never waits (failures are counted). */
   observe(input: ObserveInput): void {
-    const { decision, router, passages } = input;
-    const s = this.opts.settings;
-    const c = decision.candidate;
-    const passage = c ? passages[c.passageIndex] : undefined;
-    const o: Observation = {
-      answerId: input.answerId, at: this.now(), question: s.storeQuestions === 'text' ? input.question : null,
-      questionSha256: questionSha256(input.question), route: input.route, ruledOut: decision.ruledOut, probability: decision.confidence,
-      threshold: router.point.threshold, calibrationId: router.calibrationId,
-      audit: input.route === 'direct' && (this.opts.random ?? Math.random)() < s.auditRate,
-      candidate: c && passage ? {
-        chunkId: passage.chunkId, documentId: passage.documentId, title: passage.title, source: passage.source, passage: passage.text,
-        passageStart: passage.start, sentenceStart: c.sentenceStart, sentenceEnd: c.sentenceEnd, answer: c.answer, shortAnswer: c.shortAnswer,
-      } : null,
-      features: c ? { ...decision.explanation.features } : null,
-    };
+    const o = observationOf(input, this.opts.settings, this.now(), this.opts.random ?? Math.random);
     const write = (async () => {
       await this.opts.store.addObservation(o);
       if (input.generated && o.candidate) {
@@ -263,30 +231,10 @@ export class Learner {
   }
 
   /** The promise as measured: for the report, the dashboard and /metrics. */
-  async status(): Promise<LearningStatus> {
-    const router = this.current;
-    const record = router.calibrationId === 0 ? null : (await this.opts.store.calibration(router.calibrationId))?.record ?? null;
-    const audit = await this.audit();
-    const target = this.opts.settings.targetPrecision;
-    return {
-      targetPrecision: target,
-      threshold: Number.isFinite(router.point.threshold) ? router.point.threshold : null,
-      calibration: record
-        ? { id: record.id, origin: record.origin, labels: record.labels, createdAt: record.createdAt.toISOString(), note: record.note }
-        : { id: 0, origin: 'file', labels: 0, createdAt: router.calibration.createdAt, note: 'the calibration file (SOBRE_CALIBRATION or the shipped one)' },
-      guard: router.guardTarget === null
-        ? { active: false, target: null, note: 'not raised' }
-        : {
-          active: true, target: router.guardTarget,
-          note: `raised: the audit's 95% upper bound fell below ${target}, so the threshold is the curve's operating point for ${router.guardTarget.toFixed(3)} until a new calibration is in force`,
-        },
-      audit: { ...audit, rate: this.opts.settings.auditRate },
-      labels: await this.opts.store.labelCount(),
-      refitEvery: this.opts.settings.refitEvery,
-      lastRefit: this.lastRefit ? { ...this.lastRefit, at: this.lastRefit.at.toISOString() } : null,
-      observationFailures: this.observationFailures,
-    };
+  status(): Promise<LearningStatus> {
+    return learningStatus(this);
   }
+
 
   /** Load the calibration in force from the store (start-up); a failure keeps the file's. */
   async start(): Promise<void> {

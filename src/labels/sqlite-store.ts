@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { SobreError } from '../errors';
 import { DATABASE_FILE, openDatabase } from '../sqlite/database';
 import { migrate } from '../sqlite/migrate';
 import { LABEL_MIGRATIONS } from './schema';
@@ -74,8 +75,14 @@ const UNREVIEWED = `NOT EXISTS (SELECT 1 FROM labels l WHERE l.answer_id = o.ans
 export class SqliteLabelStore implements LabelStore {
   readonly writable: boolean;
 
+  /** Prepared once: one insert per answered question. */
+  private readonly insertObservation: Statement | null;
+
   private constructor(private readonly db: Db) {
     this.writable = !db.readonly;
+    this.insertObservation = this.writable
+      ? db.prepare('INSERT INTO label_observations VALUES (@answer_id, @at_ms, @question_text, @question_sha256, @route, @ruled_out, @probability, @threshold, @calibration_id, @audit, @candidate, @features)')
+      : null;
   }
 
   /** Read-only, for reports (no migration, no write); null when the store has no labels tables yet. */
@@ -105,7 +112,8 @@ export class SqliteLabelStore implements LabelStore {
   }
 
   async addObservation(o: Observation): Promise<void> {
-    this.db.prepare(`INSERT INTO label_observations VALUES (@answer_id, @at_ms, @question_text, @question_sha256, @route, @ruled_out, @probability, @threshold, @calibration_id, @audit, @candidate, @features)`).run({
+    if (!this.insertObservation) throw new SobreError('internal', 'The label store was opened read-only');
+    this.insertObservation.run({
       answer_id: o.answerId, at_ms: o.at.getTime(), question_text: o.question, question_sha256: o.questionSha256, route: o.route,
       ruled_out: o.ruledOut, probability: o.probability, threshold: Number.isFinite(o.threshold) ? o.threshold : 1e308, calibration_id: o.calibrationId,
       audit: o.audit ? 1 : 0, candidate: o.candidate ? JSON.stringify(o.candidate) : null, features: o.features ? JSON.stringify(o.features) : null,
