@@ -22,6 +22,7 @@ export const MIN_MODEL_LABELS = 30;
 const Z95 = 1.645;
 
 export interface LabelledExample extends WeightedExample {
+  /** Decides the cross-validation fold: the question's hash, so a refit is reproducible and a question asked twice is in one fold. */
   id: string;
   correct: boolean;
 }
@@ -64,7 +65,7 @@ export function labelSet(rows: readonly LabelledObservation[], featureNames: rea
     if (o.ruledOut !== null || !o.features || !o.candidate) continue;
     const f = o.features;
     if (!featureNames.every((n) => typeof f[n] === 'number')) continue;
-    examples.push({ id: o.answerId, x: featureNames.map((n) => f[n]), y: label.y, weight: label.weight, correct: label.y > 0.5 });
+    examples.push({ id: o.questionSha256, x: featureNames.map((n) => f[n]), y: label.y, weight: label.weight, correct: label.y > 0.5 });
   }
   return { examples, totalWeight, questions };
 }
@@ -163,7 +164,7 @@ export async function refitCalibration(prior: Calibration, set: LabelSet, target
     return {
       status: 'insufficient', questions, modelQuestions, labelsNeeded: needed,
       note: needed === null
-        ? `no threshold reaches precision ${targetPrecision} on ${questions} labelled questions: the labels say the router's candidates are not good enough here yet`
+        ? `no threshold's precision on ${questions} labelled questions is above ${targetPrecision} yet, so no estimate of the labels still needed`
         : `${questions} labelled questions do not bound the precision above ${targetPrecision} at any threshold; about ${needed} more would (estimate)`,
     };
   }

@@ -29,7 +29,7 @@ test('refits from the stored labels, lists, restores the file, and refuses a bad
       const coverage = rand();
       const answerId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
       await store.addObservation({
-        answerId, at: new Date(), question: `q${i}`, questionSha256: 'x', route: 'generate', ruledOut: null, probability: 0.5, threshold: 0.9, calibrationId: 0, audit: false,
+        answerId, at: new Date(), question: `q${i}`, questionSha256: `q${i}`, route: 'generate', ruledOut: null, probability: 0.5, threshold: 0.9, calibrationId: 0, audit: false,
         candidate: { chunkId: 1, documentId: 1, title: 't', source: 's', passage: 'p', passageStart: 0, sentenceStart: 0, sentenceEnd: 1, answer: 'a', shortAnswer: null },
         features: Object.fromEntries(FEATURE_NAMES.map((n) => [n, n === 'sentence_plain_coverage' ? coverage : 0])),
       });

@@ -32,7 +32,7 @@ function features(coverage: number): Record<string, number> {
 
 function observation(id: number, coverage: number, extra: Partial<Observation> = {}): Observation {
   return {
-    answerId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, at: new Date(1_700_000_000_000 + id), question: `question ${id}`, questionSha256: 'x'.repeat(64),
+    answerId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, at: new Date(1_700_000_000_000 + id), question: `question ${id}`, questionSha256: `sha-${id}`,
     route: 'generate', ruledOut: null, probability: 0.5, threshold: 0.9, calibrationId: 0, audit: false,
     candidate: { chunkId: 1, documentId: 1, title: 't', source: 's', passage: 'p', passageStart: 0, sentenceStart: 0, sentenceEnd: 1, answer: 'a', shortAnswer: null },
     features: features(coverage), ...extra,
