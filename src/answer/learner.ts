@@ -52,6 +52,8 @@ export class Learner {
   private readonly pending = new Map<string, Promise<void>>();
   private refitting: Promise<RefitOutcome> | null = null;
   private lastPurgeMs = -Infinity;
+  /** The stored state that could not be applied (another calibration file's), not retried. */
+  private unusable: string | null = null;
   readonly baseSha256: string;
   observationFailures = 0;
   lastRefit: RefitOutcome | null = null;
@@ -174,11 +176,13 @@ export class Learner {
   /** Poll the store: the calibration in force and its guard (cheap), the audit, the retention purge. */
   async refresh(): Promise<void> {
     const state = await this.opts.store.activeState();
-    if (state.id !== this.current.calibrationId || (state.guardTarget ?? null) !== this.current.guardTarget) {
+    const key = `${state.id}/${state.guardTarget}`;
+    if ((state.id !== this.current.calibrationId || (state.guardTarget ?? null) !== this.current.guardTarget) && key !== this.unusable) {
       try {
         this.use(await this.routerFor(state.id, state.guardTarget));
       } catch (err) {
-        this.report('calibration', err); // keep the router in use; a stale calibration stays inactive here
+        this.unusable = key; // reported once; the router in use stays (a stale calibration is never applied)
+        this.report('calibration', err);
       }
     }
     if (!this.opts.store.writable) return;

@@ -125,6 +125,21 @@ describe('refit from labels', () => {
   });
 });
 
+describe('a calibration fitted from another calibration file', () => {
+  it('is never put in force', async () => {
+    const store = SqliteLabelStore.open(':memory:');
+    const id = await store.addCalibration({ createdAt: new Date(), origin: 'labels', labels: 1, baseSha256: 'another file', note: '' }, JSON.stringify(prior()), true);
+    const errors: string[] = [];
+    const learner = new Learner({ store, base: prior(), settings: SETTINGS, onError: (what) => errors.push(what) });
+    await learner.refresh();
+    await learner.refresh();
+    expect(learner.router.calibrationId).toBe(0);
+    expect(errors).toEqual(['calibration']); // said once, not at every poll
+    await expect(learner.restore(id)).rejects.toThrow(/another calibration file/);
+    await store.close();
+  });
+});
+
 describe('automatic refit', () => {
   it('refits once SOBRE_REFIT_EVERY new labels have arrived, not before', async () => {
     const store = SqliteLabelStore.open(':memory:');
