@@ -140,6 +140,20 @@ describe('a calibration fitted from another calibration file', () => {
   });
 });
 
+describe('retention', () => {
+  it('drops question text older than SOBRE_LEDGER_RETENTION_DAYS', async () => {
+    const store = SqliteLabelStore.open(':memory:');
+    const now = new Date('2024-06-01T00:00:00Z');
+    await store.addObservation(observation(1, 0.5, { at: new Date('2024-05-01T00:00:00Z') }));
+    await store.addObservation(observation(2, 0.5, { at: new Date('2024-05-31T00:00:00Z') }));
+    const learner = new Learner({ store, base: prior(), settings: { ...SETTINGS, retentionDays: 7 }, now: () => now });
+    await learner.refresh();
+    expect((await store.observation(observation(1, 0).answerId))?.question).toBeNull();
+    expect((await store.observation(observation(2, 0).answerId))?.question).toBe('question 2');
+    await store.close();
+  });
+});
+
 describe('automatic refit', () => {
   it('refits once SOBRE_REFIT_EVERY new labels have arrived, not before', async () => {
     const store = SqliteLabelStore.open(':memory:');
