@@ -10,15 +10,16 @@ import { SobreError, errorMessage } from '../errors';
 import type { CalibrationRecord, LabelSource, LabelStore } from '../labels/types';
 import { agreement } from './agreement';
 import { auditEstimate, guardTarget, type AuditEstimate } from './audit';
-export type { LearningStatus } from './learning-status';
-export type { ObserveInput } from './observation';
 import { parseCalibration, type Calibration } from './calibration';
 import { FEATURE_NAMES } from './features';
-import { labelSet, refitCalibration, type RefitResult } from './refit';
 import { learningStatus, type LearningStatus } from './learning-status';
 import { observationOf, type ObserveInput } from './observation';
+import { labelSet, refitCalibration, type RefitResult } from './refit';
 import { nextForReview } from './review-queue';
 import { AnswerRouter } from './router';
+
+export type { LearningStatus } from './learning-status';
+export type { ObserveInput } from './observation';
 
 const DAY_MS = 86_400_000;
 
@@ -37,14 +38,12 @@ export interface LearnerOptions {
   onError?: (what: string, err: unknown) => void;
 }
 
-
 export interface RefitOutcome {
   at: Date;
   status: RefitResult['status'];
   note: string;
   calibrationId: number | null;
 }
-
 
 export class Learner {
   private current: AnswerRouter;
@@ -57,7 +56,6 @@ export class Learner {
   readonly baseSha256: string;
   observationFailures = 0;
   lastRefit: RefitOutcome | null = null;
-
   readonly settings: LearnerSettings;
 
   constructor(private readonly opts: LearnerOptions) {
@@ -238,7 +236,6 @@ export class Learner {
   status(): Promise<LearningStatus> {
     return learningStatus(this);
   }
-
 
   /** Load the calibration in force from the store (start-up); a failure keeps the file's. */
   async start(): Promise<void> {
