@@ -4,6 +4,7 @@
  */
 import { AskService } from './answer/ask';
 import { Learner } from './answer/learner';
+import { KnownQuestions, type Matcher } from './answer/known-questions';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
 import { AnswerRouter } from './answer/router';
 import type { SobreConfig } from './config';
@@ -30,6 +31,7 @@ export interface SobreDeps {
   /** Observations, labels and learned calibrations; with the ledger (not in evaluation). */
   learner: Learner | null;
   ask: AskService;
+  known: KnownQuestions | null;
   /** Flushes and closes the knowledge and the ledger. */
   close(): Promise<void>;
 }
@@ -41,6 +43,8 @@ export interface DepsOptions {
   generator?: Generator | null;
   /** A failed observation write, refit or calibration load (the answer is given all the same). */
   onLearnerError?: (what: string, err: unknown) => void;
+  /** The question matcher for known questions (default: the shipped one, when SOBRE_KNOWN_QUESTIONS is on). */
+  matcher?: Matcher | null;
 }
 
 export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): Promise<SobreDeps> {
@@ -58,7 +62,9 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
       await learner.start();
     }
     const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, learner });
+    const matcher = opts.matcher !== undefined ? opts.matcher : null;
+    const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner });
     learner?.onSwitch((r) => ask.useRouter(r));
     const close = async () => {
       try {
@@ -70,7 +76,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
       }
     };
     return {
-      config, embedder, knowledge, retriever, generator, ledger, learner, ask, close,
+      config, embedder, knowledge, retriever, generator, ledger, learner, ask, known, close,
       get router() {
         return ask.router;
       },

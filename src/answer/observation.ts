@@ -9,7 +9,9 @@ export interface ObserveInput {
   answerId: string;
   question: string;
   router: AnswerRouter;
-  decision: RouteDecision;
+  /** Null for a known question's answer (no router decision: nothing to learn from). */
+  decision: RouteDecision | null;
+  confidence: number | null;
   passages: readonly Passage[];
   /** The route the response took (a generator failure makes `generate` into `passages`). */
   route: string;
@@ -20,17 +22,17 @@ export interface ObserveInput {
 /** The question text only with SOBRE_LEDGER_STORE_QUESTIONS=text; direct answers flagged for audit with probability auditRate. */
 export function observationOf(input: ObserveInput, settings: Pick<LearnerSettings, 'storeQuestions' | 'auditRate'>, at: Date, random: () => number): Observation {
   const { decision, router, passages } = input;
-  const c = decision.candidate;
+  const c = decision?.candidate ?? null;
   const passage = c ? passages[c.passageIndex] : undefined;
   return {
     answerId: input.answerId, at, question: settings.storeQuestions === 'text' ? input.question : null,
-    questionSha256: questionSha256(input.question), route: input.route, ruledOut: decision.ruledOut, probability: decision.confidence,
+    questionSha256: questionSha256(input.question), route: input.route, ruledOut: decision?.ruledOut ?? null, probability: input.confidence,
     threshold: router.point.threshold, calibrationId: router.calibrationId,
     audit: input.route === 'direct' && random() < settings.auditRate,
     candidate: c && passage ? {
       chunkId: passage.chunkId, documentId: passage.documentId, title: passage.title, source: passage.source, passage: passage.text,
       passageStart: passage.start, sentenceStart: c.sentenceStart, sentenceEnd: c.sentenceEnd, answer: c.answer, shortAnswer: c.shortAnswer,
     } : null,
-    features: c ? { ...decision.explanation.features } : null,
+    features: c && decision ? { ...decision.explanation.features } : null,
   };
 }

@@ -60,7 +60,8 @@ export class HnswIndex {
   private readonly deleted = new Set<number>();
 
   private constructor(
-    private readonly dir: string,
+    /** Where it is saved; null for an index that lives in memory only. */
+    private readonly dir: string | null,
     private readonly index: HierarchicalNSW,
     readonly embedderId: string,
     readonly dimension: number,
@@ -97,6 +98,16 @@ export class HnswIndex {
       }
       return opened;
     }
+    return HnswIndex.empty(dir, embedderId, dimension, params);
+  }
+
+  /** An index that lives in memory only (rebuilt by its owner; `save` refuses). */
+  static inMemory(embedderId: string, dimension: number, params: HnswParams): HnswIndex {
+    return HnswIndex.empty(null, embedderId, dimension, params);
+  }
+
+  private static empty(dir: string | null, embedderId: string, dimension: number, params: HnswParams): HnswIndex {
+    const index = new HierarchicalNSW('cosine', dimension);
     index.initIndex({ maxElements: INITIAL_CAPACITY, m: params.m, efConstruction: params.efConstruction, randomSeed: 42 });
     index.setEf(params.efSearch);
     return new HnswIndex(dir, index, embedderId, dimension, params, 0);
@@ -149,8 +160,10 @@ export class HnswIndex {
 
   /** Write the index then its manifest, each atomically (temp file, fsync, rename). */
   save(generation: number): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(path.join(this.dir, INDEX_FILE), (tmp) => this.index.writeIndexSync(tmp));
+    const dir = this.dir;
+    if (dir === null) throw new SobreError('internal', 'An in-memory index is not saved');
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, INDEX_FILE), (tmp) => this.index.writeIndexSync(tmp));
     const manifest: IndexManifest = {
       embedderId: this.embedderId,
       dimension: this.dimension,
@@ -159,7 +172,7 @@ export class HnswIndex {
       count: this.live.size,
       savedAt: new Date().toISOString(),
     };
-    writeFileAtomic(path.join(this.dir, MANIFEST_FILE), (tmp) => fs.writeFileSync(tmp, JSON.stringify(manifest)));
+    writeFileAtomic(path.join(dir, MANIFEST_FILE), (tmp) => fs.writeFileSync(tmp, JSON.stringify(manifest)));
   }
 
   get hnswParams(): HnswParams {

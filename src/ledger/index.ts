@@ -1,7 +1,7 @@
 /** The compute ledger's public surface. */
 export { ComputeLedger, type LedgerOptions } from './ledger';
 export type {
-  AskOutcome, CallStatus, GenerationOutcome, Impact, LedgerRow, LlmAccount, PathAccount, Range3, ReportRange,
+  AskOutcome, CallStatus, EmbodiedImpact, GenerationOutcome, Impact, LedgerRow, LlmAccount, PathAccount, Range3, ReportRange,
 } from './types';
 export type { Report } from './report-types';
 export { renderReport, REPORT_FORMATS, type ReportFormat } from './render';

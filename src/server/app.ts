@@ -14,6 +14,7 @@ import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
+import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
 import { KeyRing, requireAccess, type Access } from './auth';
 import { requestContext } from './context';
@@ -124,6 +125,9 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(learningRoutes({ learner: deps.learner, metrics, ask: guard('ask'), admin: guard('admin'), maxBodyBytes: config.maxBodyBytes }));
     app.use(reviewRoutes({ learner: deps.learner, sessions, admin: guard('admin') }));
   }
+  app.use(answerRoutes({
+    known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
+  }));
   app.use(documentRoutes({
     config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),
     beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),

@@ -16,7 +16,7 @@ interface ResponseSpec {
 }
 
 export interface OperationSpec {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path (`/v1/documents/:id`). */
   path: string;
   summary: string;
@@ -78,6 +78,23 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
     {
       method: 'delete', path: '/v1/documents/:id', summary: 'Delete a document, its chunks (unless shared) and their vectors', tag: 'documents', access: 'admin',
       params: s.documentIdParamsSchema, responses: { 200: json('Deleted', s.deleteResponseSchema), 404: problem('No such document') },
+    },
+    {
+      method: 'get', path: '/v1/answers', summary: 'List known answers: FAQ pairs found in documents, pinned answers, cached generated answers', tag: 'known questions', access: 'admin',
+      query: s.knownListQuerySchema, responses: { 200: json('A page of known answers, oldest first', s.knownListSchema) },
+    },
+    {
+      method: 'put', path: '/v1/answers', summary: 'Pin an answer to a question (replaces an earlier pin of the same question)', tag: 'known questions', access: 'admin',
+      query: s.noQuerySchema, body: { 'application/json': s.curatedAnswerRequestSchema(maxQuestionChars) },
+      responses: { 200: json('The pinned answer', s.knownAnswerSchema), 404: problem('A cited chunk does not exist'), 415: problem('Not application/json') },
+    },
+    {
+      method: 'delete', path: '/v1/answers', summary: 'Clear cached (or pinned) answers, all or one namespace', tag: 'known questions', access: 'admin',
+      query: s.knownClearQuerySchema, responses: { 200: json('How many were removed', s.knownRemovedSchema) },
+    },
+    {
+      method: 'delete', path: '/v1/answers/:id', summary: 'Remove one cached or pinned answer', tag: 'known questions', access: 'admin',
+      params: s.knownIdParamsSchema, responses: { 200: json('Removed', s.knownRemovedSchema), 404: problem('No such answer, or a FAQ pair (it goes with its document)') },
     },
     { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/ledger/report-types.ts)', anyObject) } },
     {

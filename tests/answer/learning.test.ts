@@ -198,7 +198,7 @@ describe('the guard', () => {
     // 40 audited direct answers, 28 right: 0.7, Wilson upper bound 0.82 < 0.9.
     const decision = { ruledOut: null, confidence: 0.6, explanation: { features: features(0.5) }, candidate: null } as unknown as RouteDecision;
     for (let i = 0; i < 40; i++) {
-      learner.observe({ answerId: `a${i}`, question: `q${i}`, router: learner.router, decision, passages: [], route: 'direct' });
+      learner.observe({ answerId: `a${i}`, question: `q${i}`, router: learner.router, decision, confidence: 0.6, passages: [], route: 'direct' });
       await learner.flush();
       expect(await learner.label(`a${i}`, i < 28, 'reviewer', 'r')).toBe(true);
     }

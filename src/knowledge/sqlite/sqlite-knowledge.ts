@@ -14,9 +14,10 @@ import type { SobreConfig } from '../../config';
 import { HnswIndex } from '../../index/hnsw-index';
 import { contentWords, words } from '../../text/tokens';
 import type {
-  Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput,
-  Knowledge, KnowledgeCheck, KnowledgeStats, SyncReport,
+  Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
+  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SyncReport,
 } from '../types';
+import { SqliteKnownAnswers } from './known-answers';
 import { SobreStore } from './store';
 
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
@@ -63,6 +64,8 @@ export class SqliteKnowledge implements Knowledge {
   private dirty = false;
   private closed = false;
 
+  readonly known: KnownAnswers;
+
   private constructor(
     private readonly store: SobreStore,
     private readonly index: HnswIndex,
@@ -70,6 +73,7 @@ export class SqliteKnowledge implements Knowledge {
     readonly opened: SyncReport,
   ) {
     this.syncedGeneration = opened.generation;
+    this.known = new SqliteKnownAnswers(store, index.embedderId, index.dimension, index.hnswParams);
   }
 
   static open(config: SqliteKnowledgeConfig, embedder: { id: string; dimension: number }): SqliteKnowledge {
@@ -170,8 +174,8 @@ export class SqliteKnowledge implements Knowledge {
     return this.store.knownChunkHashes(hashes);
   }
 
-  async commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): Promise<CommitResult> {
-    const r = this.store.replaceDocument(doc, chunks, vectors);
+  async commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>, faq: readonly FaqInput[] = []): Promise<CommitResult> {
+    const r = this.store.replaceDocument(doc, chunks, vectors, faq);
     this.applied(r.generation, r.addedChunks, r.removedChunkIds);
     return { documentId: r.documentId, created: r.created, chunksAdded: r.addedChunks.length, chunksRemoved: r.removedChunkIds.length };
   }

@@ -9,7 +9,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { SobreError } from '../../errors';
 import { DATABASE_FILE, openDatabase } from '../../sqlite/database';
 import { migrate } from '../../sqlite/migrate';
-import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput } from '../types';
+import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput, FaqInput } from '../types';
+import { KnownStore } from './known-store';
 import { STORE_MIGRATIONS } from './schema';
 
 const BM25 = 'bm25(chunks_fts, 2.0, 1.0)';
@@ -38,7 +39,12 @@ function fromBlob(b: Buffer): Float32Array {
 export class SobreStore {
   private readonly statements = new Map<string, Statement>();
 
-  private constructor(private readonly db: Db, readonly file: string) {}
+  /** Known answers, in the same database (and transactions) as the chunks they cite. */
+  readonly known: KnownStore;
+
+  private constructor(private readonly db: Db, readonly file: string) {
+    this.known = new KnownStore(db);
+  }
 
   /** Statements are compiled once per store: asking runs several per question. */
   private stmt(sql: string): Statement {
@@ -169,7 +175,7 @@ export class SobreStore {
    * Insert or replace a document and its chunks in one transaction. `vectors` must hold a
    * vector for every chunk hash not already stored.
    */
-  replaceDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): ReplaceResult {
+  replaceDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>, faq: readonly FaqInput[] = []): ReplaceResult {
     return this.db.transaction((): ReplaceResult => {
       const now = new Date().toISOString();
       const existing = this.stmt('SELECT id FROM documents WHERE source = ?').get(doc.source) as { id: number } | undefined;
@@ -204,6 +210,7 @@ export class SobreStore {
         insertRef.run(documentId, c.ordinal, chunkId, c.start, c.end);
       }
       const removedChunkIds = this.deleteOrphans(previousChunkIds);
+      this.known.replaceFaq(documentId, faq, Date.now());
       const generation = this.bumpGeneration();
       return { documentId, created: !existing, addedChunks, removedChunkIds, generation };
     })();
