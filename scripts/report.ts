@@ -9,7 +9,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, parseSettingFlags } from '../src/config';
+import { DEFAULT_CALIBRATION_FILE, loadCalibration } from '../src/answer/calibration';
+import { Learner } from '../src/answer/learner';
+import { loadConfig, parseSettingFlags, type SobreConfig } from '../src/config';
+import { SqliteLabelStore } from '../src/labels/sqlite-store';
+import { promiseHtml, promiseLines } from '../src/server/promise-section';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { ComputeLedger } from '../src/ledger/ledger';
 import { openLedgerStore } from '../src/ledger/open-store';
@@ -66,6 +70,22 @@ function formatFromFile(file: string): ReportFormat | undefined {
   return ({ '.json': 'json', '.csv': 'csv', '.html': 'html', '.htm': 'html', '.txt': 'table' } as Record<string, ReportFormat>)[ext];
 }
 
+/** The learning loop's live precision (docs/learning.md), when the data folder has labels. */
+async function withPromise(config: SobreConfig, text: string, format: ReportFormat): Promise<string> {
+  const store = format === 'csv' ? null : SqliteLabelStore.openReadOnly(config.dataDir);
+  if (!store) return text;
+  try {
+    const learner = new Learner({ store, base: loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE), settings: config });
+    await learner.refresh();
+    const status = await learner.status();
+    if (format === 'json') return `${JSON.stringify({ ...(JSON.parse(text) as object), promise: status }, null, 2)}\n`;
+    if (format === 'html') return text.replace('</main>', `${promiseHtml(status)}</main>`);
+    return `${text}\n${promiseLines(status).join('\n')}\n`;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const { flags, rest } = parseSettingFlags(argv);
@@ -80,7 +100,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const format = args.format ?? (args.out ? formatFromFile(args.out) : undefined) ?? 'table';
     const ledger = await ComputeLedger.open(await openLedgerStore(config, { readonly: true }), config, { now: () => now });
     try {
-      const text = renderReport(await ledgerReport(ledger, range, { contentGapThreshold: config.contentGapThreshold, generatedAt: now }), format);
+      const text = await withPromise(config, renderReport(await ledgerReport(ledger, range, { contentGapThreshold: config.contentGapThreshold, generatedAt: now }), format), format);
       if (args.out) {
         fs.writeFileSync(path.resolve(io.cwd, args.out), text);
         io.stderr.write(`Wrote ${format} report to ${args.out}\n`);

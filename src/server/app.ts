@@ -9,6 +9,7 @@
 import express, { type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AskService } from '../answer/ask';
+import type { Learner } from '../answer/learner';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
@@ -29,7 +30,9 @@ import { buildOpenApi } from './openapi';
 import { openAiErrors } from './openai-shape';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
+import { learningRoutes } from './learning-routes';
 import { reportRoutes } from './report-routes';
+import { reviewRoutes } from './review';
 import { Sessions } from './session';
 import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
 import { parseOr400, reportQuerySchema } from './schemas';
@@ -48,6 +51,8 @@ export interface AppDeps {
   knowledge: Knowledge;
   embedder: Embedder;
   ledger: ComputeLedger | null;
+  /** The learning loop (feedback, review, calibrations); absent: those routes are not served. */
+  learner?: Learner | null;
   writer: Mutex;
   /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
   turns?: TurnQueue;
@@ -126,6 +131,10 @@ export function createApp(deps: AppDeps): express.Express {
     generatorModel: config.generator === 'none' ? null : config.llmModel,
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
+  if (deps.learner) {
+    app.use(learningRoutes({ learner: deps.learner, metrics, ask: guard('ask'), admin: guard('admin'), maxBodyBytes: config.maxBodyBytes }));
+    app.use(reviewRoutes({ learner: deps.learner, sessions, admin: guard('admin') }));
+  }
   app.use(answerRoutes({
     known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
   }));
@@ -143,9 +152,11 @@ export function createApp(deps: AppDeps): express.Express {
     }];
     if (ring.configured) app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
+    const learner = deps.learner;
     app.use(reportRoutes({
       ledger: deps.ledger, contentGapThreshold: config.contentGapThreshold,
       page: (req) => ({ signOutCsrf: sessions.csrfFor(req) || undefined }),
+      promise: learner ? () => learner.status() : undefined,
     }));
   }
 

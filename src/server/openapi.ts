@@ -123,6 +123,33 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
     },
     {
+      method: 'post', path: '/v1/feedback', summary: "A client's thumbs up or down on an answer: a label for the router when the answer was direct", tag: 'learning', access: 'ask',
+      query: s.noQuerySchema, body: { 'application/json': s.feedbackRequestSchema },
+      responses: { 200: json('Recorded (`used`: whether it became a label; one per answer and key, a second replaces the first)', anyObject), 404: problem('Unknown answerId'), 415: problem('Not application/json') },
+    },
+    {
+      method: 'get', path: '/v1/calibrations', summary: 'Stored calibrations, the one in force, and the promise measured live (audit precision, guard)', tag: 'learning', access: 'admin',
+      query: s.noQuerySchema, responses: { 200: json('Calibrations and status (src/answer/learner.ts LearningStatus)', anyObject) },
+    },
+    {
+      method: 'post', path: '/v1/calibrations/refit', summary: 'Refit the calibration from the labels now; a fitted one is put in force at once', tag: 'learning', access: 'admin',
+      query: s.noQuerySchema, responses: { 200: json('Outcome: fitted (with its id) or insufficient (with how many more labels, an estimate)', anyObject) },
+    },
+    {
+      method: 'post', path: '/v1/calibrations/:id/activate', summary: 'Put a stored calibration (0: the calibration file) in force', tag: 'learning', access: 'admin',
+      query: s.noQuerySchema, params: s.calibrationIdParamsSchema,
+      responses: { 200: json('Now in force', anyObject), 400: problem('Fitted from another calibration file'), 404: problem('No such calibration') },
+    },
+    {
+      method: 'get', path: '/review', summary: "The review page: one question, the router's candidate sentence in its passage, right / wrong / skip (a browser without a key is sent to /signin)", tag: 'learning', access: 'admin',
+      responses: { 200: { description: 'HTML (keys 1/y, 2/n, space/s)', content: { 'text/html': { type: 'string' } } }, 303: { description: 'A browser without a key or session: to /signin' } },
+    },
+    {
+      method: 'post', path: '/review', summary: 'A reviewer label (right, wrong) or a skip; signed in by cookie it needs the CSRF token', tag: 'learning', access: 'admin',
+      body: { 'application/x-www-form-urlencoded': s.reviewFormSchema },
+      responses: { 303: { description: 'Recorded: back to /review' }, 403: problem('Missing or wrong CSRF token'), 404: problem('Unknown answerId') },
+    },
+    {
       method: 'get', path: '/signin', summary: 'The sign-in form for the admin pages (a browser cannot send a key header)', tag: 'sign-in', access: 'public', query: s.signInQuerySchema,
       responses: { 200: { description: 'HTML form', content: { 'text/html': { type: 'string' } } } },
     },

@@ -9,12 +9,14 @@
  * to the app's error middleware.
  */
 import express from 'express';
+import type { LearningStatus } from '../answer/learner';
 import type { NextFunction, Request, Response } from 'express';
 import { isSobreError } from '../errors';
 import type { ReportRange } from '../ledger/types';
 import { ledgerReport, renderReport, resolveReportRange, type LedgerReader } from '../report';
 import { renderHtml, type PageContext } from '../report/render-html';
 import { PAGE_CSP } from './session';
+import { promiseHtml } from './promise-section';
 
 export interface ReportRouteDeps {
   ledger: LedgerReader;
@@ -23,6 +25,8 @@ export interface ReportRouteDeps {
   /** What the dashboard shows around the report: the sign-out form for a signed-in browser. */
   page?: (req: Request) => PageContext;
   now?: () => Date;
+  /** The promise measured live (learning loop), added as `promise` and a dashboard section. */
+  promise?: () => Promise<LearningStatus>;
 }
 
 function queryString(req: Request, name: string): string | undefined {
@@ -44,7 +48,8 @@ export function reportRoutes(deps: ReportRouteDeps): express.Router {
   };
 
   router.get('/v1/report', async (req: Request, res: Response) => {
-    res.set('Cache-Control', 'no-store').json(await report(req));
+    const r = await report(req);
+    res.set('Cache-Control', 'no-store').json(deps.promise ? { ...r, promise: await deps.promise() } : r);
   });
 
   router.get('/v1/report.csv', async (req: Request, res: Response) => {
@@ -58,7 +63,8 @@ export function reportRoutes(deps: ReportRouteDeps): express.Router {
 
   router.get('/report', async (req: Request, res: Response) => {
     const days = Number(queryString(req, 'days'));
-    const html = renderHtml(await report(req), { ...deps.page?.(req), days: Number.isInteger(days) ? days : undefined });
+    let html = renderHtml(await report(req), { ...deps.page?.(req), days: Number.isInteger(days) ? days : undefined });
+    if (deps.promise) html = html.replace('</main>', `${promiseHtml(await deps.promise())}</main>`);
     res.set('Cache-Control', 'no-store').set('Content-Security-Policy', PAGE_CSP).type('html').send(html);
   });
 

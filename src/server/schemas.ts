@@ -48,6 +48,23 @@ export const uploadedFilesSchema = z
 
 export const noQuerySchema = z.object({});
 
+export const feedbackRequestSchema = z
+  .object({
+    answerId: z.string().uuid('answerId must be the answerId of a POST /v1/ask response').describe('The answerId of a POST /v1/ask response'),
+    correct: z.boolean().describe('Whether the answer was right (thumbs up) or wrong (thumbs down)'),
+  })
+  .strict();
+
+export const reviewFormSchema = z.object({
+  answerId: z.string().uuid('answerId must be an answer id').describe('The answer reviewed'),
+  verdict: z.enum(['right', 'wrong', 'skip']).describe("Whether the router's candidate sentence answers the question"),
+  _csrf: z.string().max(200).optional().describe("The session's CSRF token (signed in by cookie)"),
+});
+
+export const calibrationIdParamsSchema = z.object({
+  id: z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'id must be 0 (the calibration file) or a stored calibration id').describe('Calibration id (0: the calibration file)'),
+});
+
 export const signInQuerySchema = z.object({ next: z.string().max(200).optional().describe('Same-site path to go to once signed in (default /review)') });
 
 export const signInFormSchema = z.object({
@@ -84,6 +101,7 @@ export const citationSchema = z.object({
 });
 
 export const askResponseSchema = z.object({
+  answerId: z.string().uuid().describe('Names this answer for POST /v1/feedback'),
   answer: z.string().nullable().describe('Null when only passages are given'),
   route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
   confidence: z.number().nullable().describe('Calibrated probability that a direct answer is correct; for a known question (cache, faq, curated), that it is the same question as the one it matched'),

@@ -62,14 +62,20 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     pause: () => turns.quiet(250),
   });
   const beforeWrite = () => turns.drained(COMMIT_WAIT_MS);
-  const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null });
+  const deps = await createDeps(config, {
+    embedder, generator: inner && gate ? gateGenerator(inner, gate) : null,
+    onLearnerError: (what, err) => logger.warn({ err, what }, 'learning loop'),
+  });
+  // The calibration in force may change in another process sharing the store (docs/learning.md).
+  const poll = deps.learner ? setInterval(() => void deps.learner?.refresh().catch((err: unknown) => logger.warn({ err }, 'learning refresh')), config.calibrationPollSeconds * 1000) : null;
+  poll?.unref();
   // Temp files of uploads cut short by a crash.
   fs.rmSync(path.join(uploadsDir(config.dataDir), INCOMING_DIR), { recursive: true, force: true });
   const writer = new Mutex();
-  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
+  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder, learning: deps.learner });
   let draining = false;
   const app = createApp({
-    config, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, writer, turns, beforeWrite, metrics, logger,
+    config, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, writer, turns, beforeWrite, metrics, logger,
     isDraining: () => draining,
   });
   let server: Server | null = null;
@@ -122,6 +128,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     shutdown(graceMs = 10_000) {
       stopped ??= (async () => {
         draining = true;
+        if (poll) clearInterval(poll);
         const clean = await closeServer(graceMs);
         await writer.idle(); // an upload whose client left still finishes its current file
         await deps.close(); // flushes the index
