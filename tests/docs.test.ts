@@ -11,7 +11,7 @@ describe('README', () => {
   });
 
   it('documents every npm script a user runs', () => {
-    for (const script of ['start', 'test', 'ingest', 'calibrate', 'eval', 'report', 'bench', 'bench:load']) {
+    for (const script of ['start', 'test', 'ingest', 'calibrate', 'eval', 'report', 'bench', 'bench:load', 'fit:matcher', 'eval:cache', 'bench:match']) {
       expect(pkg.scripts[script]).toBeDefined();
       expect(readme).toContain(script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`);
     }

@@ -4,8 +4,10 @@
  * the known-question index by cosine; which one is a hit is decided by the caller (the matcher
  * or a cosine threshold).
  */
+import { precisionCurve } from '../answer/calibration';
 import { KnownQuestionIndex } from '../match/known-index';
-import { pairKey, type PairSet } from './pairs';
+import type { MatchCurvePoint } from '../match/model';
+import { duplicateClassOf, pairKey, type PairSet } from './pairs';
 
 export interface Candidate {
   id: number;
@@ -43,7 +45,7 @@ export function buildKnown(set: PairSet, pairs: readonly number[], vectors: Read
 }
 
 export function lookups(set: PairSet, pairs: readonly number[], known: KnownSet, vectors: ReadonlyMap<string, Float32Array>, k: number): Lookup[] {
-  const classes = new Set(known.texts.map((t) => set.duplicateClass.get(t)));
+  const classes = new Set(known.texts.map((t) => duplicateClassOf(set, t)));
   return pairs.map((pair) => {
     const asked = pairKey(set.pairs[pair].question2);
     const vector = vectors.get(asked)!;
@@ -55,8 +57,39 @@ export function lookups(set: PairSet, pairs: readonly number[], known: KnownSet,
       asked,
       vector,
       candidates: hits.map((h) => ({ id: h.id, text: known.texts[h.id], vector: known.vectors[h.id], cosine: h.cosine })),
-      answerable: classes.has(set.duplicateClass.get(asked)),
+      answerable: classes.has(duplicateClassOf(set, asked)),
       searchMs,
     };
   });
+}
+
+/** One lookup's outcome at every threshold: the best candidate's score and whether it is right. */
+export interface JudgedLookup {
+  score: number;
+  right: boolean;
+}
+
+/**
+ * Wrong-hit rate and duplicate recall at every distinct score, with the one-sided 95% bootstrap
+ * upper bound of the wrong-hit rate (the router's precision bootstrap, read as 1 − precision).
+ */
+export function matchCurve(judged: readonly JudgedLookup[], withDuplicate: number): MatchCurvePoint[] {
+  const scored = judged.filter((j) => j.score >= 0); // a lookup with no candidate is never a hit
+  return precisionCurve(scored.map((j) => ({ probability: j.score, correct: j.right, answerable: true }))).map((p) => ({
+    threshold: p.threshold,
+    hits: p.answered,
+    wrongHitRate: 1 - p.precision,
+    wrongHitRateUpper: 1 - p.precisionLower,
+    duplicateRecall: (p.precision * p.answered) / Math.max(1, withDuplicate),
+  }));
+}
+
+/** At most about `points` points, evenly spaced in hits, keeping the first and last. */
+export function thinCurve(curve: readonly MatchCurvePoint[], points: number): MatchCurvePoint[] {
+  if (curve.length <= points) return [...curve];
+  const step = (curve[curve.length - 1].hits - curve[0].hits) / (points - 1);
+  const out: MatchCurvePoint[] = [curve[0]];
+  for (const p of curve.slice(1, -1)) if (p.hits >= out[out.length - 1].hits + step) out.push(p);
+  out.push(curve[curve.length - 1]);
+  return out;
 }

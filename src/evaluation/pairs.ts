@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SobreError } from '../errors';
+import { words } from '../text/tokens';
 import { isValidationGroup } from './dataset';
 
 export interface QuestionPair {
@@ -20,13 +21,25 @@ export interface PairSet {
   pairs: QuestionPair[];
   /** Per pair: in the validation part (30% of the connected groups, by hash). */
   validation: boolean[];
-  /** Per distinct text (see `pairKey`): its duplicate class, the texts joined by duplicate labels. */
+  /** Per question (case, accents and punctuation ignored): its duplicate class, the questions joined by duplicate labels. */
   duplicateClass: Map<string, number>;
+  /** Pairs of duplicate classes some pair labelled "not duplicate" joins. */
+  judgedDifferent: Set<string>;
 }
 
-/** Texts that differ only in spacing are one question. */
+/** Texts that differ only in spacing are one question (and are embedded once). */
 export function pairKey(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
+}
+
+/** Every distinct question text of the pairs (spacing aside): what the simulation embeds. */
+export function pairTexts(pairs: readonly QuestionPair[]): string[] {
+  return [...new Set(pairs.flatMap((p) => [pairKey(p.question1), pairKey(p.question2)]))];
+}
+
+/** Texts that differ only in case, accents, punctuation or spacing are one node of the duplicate graph. */
+export function nodeKey(text: string): string {
+  return words(text).join(' ');
 }
 
 export function readPairs(dir: string, limit = Infinity): QuestionPair[] {
@@ -73,15 +86,15 @@ class UnionFind {
 
 /**
  * Splits pairs by connected group (every pair links its two texts, duplicate or not), so no
- * question text is in both parts; duplicate classes link only pairs labelled duplicate.
+ * question is in both parts; duplicate classes link only pairs labelled duplicate.
  */
 export function loadPairSet(dir: string, limit = Infinity): PairSet {
   const pairs = readPairs(dir, limit);
   const groups = new UnionFind();
   const classes = new UnionFind();
   for (const p of pairs) {
-    const a = pairKey(p.question1);
-    const b = pairKey(p.question2);
+    const a = nodeKey(p.question1);
+    const b = nodeKey(p.question2);
     groups.union(a, b);
     classes.find(a);
     classes.find(b);
@@ -90,18 +103,54 @@ export function loadPairSet(dir: string, limit = Infinity): PairSet {
   const duplicateClass = new Map<string, number>();
   const ids = new Map<string, number>();
   for (const p of pairs) {
-    for (const t of [pairKey(p.question1), pairKey(p.question2)]) {
+    for (const t of [nodeKey(p.question1), nodeKey(p.question2)]) {
       const root = classes.find(t);
       if (!ids.has(root)) ids.set(root, ids.size);
       duplicateClass.set(t, ids.get(root)!);
     }
   }
-  const validation = pairs.map((p) => isValidationGroup(groups.find(pairKey(p.question1))));
-  return { file: dir, pairs, validation, duplicateClass };
+  const judgedDifferent = new Set<string>();
+  for (const p of pairs) {
+    if (!p.duplicate) judgedDifferent.add(classPair(duplicateClass.get(nodeKey(p.question1))!, duplicateClass.get(nodeKey(p.question2))!));
+  }
+  const validation = pairs.map((p) => isValidationGroup(groups.find(nodeKey(p.question1))));
+  return { file: path.resolve(fs.statSync(dir).isDirectory() ? path.join(dir, 'pairs.jsonl') : dir), pairs, validation, duplicateClass, judgedDifferent };
 }
 
-/** A hit on `known` for the looked-up `asked` is right when both texts are in one duplicate class. */
-export function isRightHit(set: Pick<PairSet, 'duplicateClass'>, asked: string, known: string): boolean {
-  const a = set.duplicateClass.get(pairKey(asked));
-  return a !== undefined && a === set.duplicateClass.get(pairKey(known));
+function classPair(a: number, b: number): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+export type HitVerdict = 'right' | 'labelled_different' | 'unlabelled';
+
+/**
+ * A hit on `known` for the looked-up `asked` is right when both are in one duplicate class; it is
+ * wrong by a label when a pair labelled "not duplicate" joins their two classes; otherwise no
+ * label decides (Quora never compared them), and the evaluation counts it as wrong.
+ */
+export function hitVerdict(set: Pick<PairSet, 'duplicateClass' | 'judgedDifferent'>, asked: string, known: string): HitVerdict {
+  const a = set.duplicateClass.get(nodeKey(asked));
+  const b = set.duplicateClass.get(nodeKey(known));
+  if (a === undefined || b === undefined) return 'unlabelled';
+  if (a === b) return 'right';
+  return set.judgedDifferent.has(classPair(a, b)) ? 'labelled_different' : 'unlabelled';
+}
+
+export function isRightHit(set: Pick<PairSet, 'duplicateClass' | 'judgedDifferent'>, asked: string, known: string): boolean {
+  return hitVerdict(set, asked, known) === 'right';
+}
+
+/** The duplicate class of a text (undefined when the set does not hold it). */
+export function duplicateClassOf(set: Pick<PairSet, 'duplicateClass'>, text: string): number | undefined {
+  return set.duplicateClass.get(nodeKey(text));
+}
+
+/**
+ * Pairs whose two questions are the same text (case, accents and punctuation aside), and how
+ * many of them are labelled "not duplicate": a floor under the label noise every measured
+ * wrong-hit rate carries.
+ */
+export function identicalPairs(set: Pick<PairSet, 'pairs'>): { identical: number; labelledDifferent: number } {
+  const same = set.pairs.filter((p) => nodeKey(p.question1) === nodeKey(p.question2));
+  return { identical: same.length, labelledDifferent: same.filter((p) => !p.duplicate).length };
 }

@@ -15,6 +15,8 @@ export interface QuestionAnalysis {
   /** Stems of capitalised words after the first and of acronyms: likely names. */
   entities: string[];
   negations: number;
+  /** Points at something the words do not say ("this circuit", "the code below"): the same words may ask about another thing. */
+  deictic: boolean;
   /** Class of the first question word (`what`, `how`, `quantity`, `why`, `where`, `when`, `who`, `which`) or null. */
   questionWord: string | null;
   /** Class of the first auxiliary or modal verb (`can`, `should`, `will`, `do`, `past`, `be`, `have`, `may`) or null. */
@@ -36,6 +38,8 @@ const MODALS: Record<string, string> = {
   devrais: 'should', faut: 'should', sera: 'will', seront: 'will', est: 'be', sont: 'be', etait: 'past', etaient: 'past',
 };
 
+const DEICTIC = new Set(['this', 'these', 'below', 'attached', 'pictured', 'ceci', 'cette', 'voici']);
+
 const NEGATIONS = new Set(['not', 'no', 'never', 'without', 'cannot', 'nobody', 'nothing', 'none', 'neither', 'nor', 'nowhere', 'ne', 'pas', 'jamais', 'sans', 'aucun', 'aucune', 'rien']);
 
 /** "don't" folds to `don` + `t`: the `t` after a word ending in n is a negation. */
@@ -47,15 +51,27 @@ function isContentWord(ws: readonly string[], i: number): boolean {
   return !STOPWORDS.has(ws[i]) && !isContractedNegation(ws[i], ws[i + 1] ?? '');
 }
 
+// "What's" and "What is" are one question; the possessive 's ("Sobre's") is left alone.
+const CONTRACTIONS: [RegExp, string][] = [
+  [/\b(what|who|where|when|why|how|that|it|there|here|he|she)['’]s\b/giu, '$1 is'],
+  [/['’]re\b/giu, ' are'],
+  [/['’]m\b/giu, ' am'],
+  [/['’]ve\b/giu, ' have'],
+  [/['’]ll\b/giu, ' will'],
+];
+
 export function analyseQuestion(text: string): QuestionAnalysis {
+  for (const [pattern, expansion] of CONTRACTIONS) text = text.replace(pattern, expansion);
   const ws = words(text);
   const stems = ws.map(stem);
   const content = [...new Set(ws.filter((_, i) => isContentWord(ws, i)).map(stem))];
   let negations = 0;
+  let deictic = false;
   let questionWord: string | null = null;
   let modal: string | null = null;
   ws.forEach((w, i) => {
     if (NEGATIONS.has(w) || isContractedNegation(ws[i - 1], w)) negations++;
+    if (DEICTIC.has(w)) deictic = true;
     if (questionWord === null && QUESTION_WORDS[w]) {
       questionWord = w === 'how' && QUANTITY_AFTER_HOW.has(ws[i + 1] ?? '') ? 'quantity' : QUESTION_WORDS[w];
     }
@@ -72,5 +88,5 @@ export function analyseQuestion(text: string): QuestionAnalysis {
       if (!STOPWORDS.has(f) && !QUESTION_WORDS[f]) entities.push(stem(f));
     }
   });
-  return { stems, content, numbers: [...new Set(numbers)], entities: [...new Set(entities)], negations, questionWord, modal };
+  return { stems, content, numbers: [...new Set(numbers)], entities: [...new Set(entities)], negations, deictic, questionWord, modal };
 }

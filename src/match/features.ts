@@ -14,8 +14,10 @@ export const MATCH_FEATURES = [
   'unmatched_idf_max', // the rarest content word found in only one of the two, over the largest IDF
   'unmatched_idf_sum', // all such words' IDF, over the largest IDF
   'order_agreement', // Kendall's tau of the matched content words' positions (1: same order)
+  'order_loss', // IDF share of the content words matched but out of their common order ("Texas to California")
   'bigram_overlap', // Jaccard of word-stem bigrams, stopwords included ("to texas" ≠ "to california")
   'negation_mismatch',
+  'deictic', // either question points at something unsaid ("this circuit"): same words, maybe another thing
   'number_mismatch', // numbers in only one of the two
   'entity_mismatch', // names in one question whose stem is absent from the other
   'question_word_mismatch',
@@ -39,6 +41,25 @@ function kendallTau(a: readonly string[], b: readonly string[]): number {
     }
   }
   return pairs === 0 ? 1 : agree / pairs;
+}
+
+/**
+ * IDF of the content words both share minus the IDF of their heaviest common subsequence, over
+ * the IDF of all their content words: large only when most words match but in another order.
+ */
+function orderLoss(a: readonly string[], b: readonly string[], idf: ReadonlyMap<string, number>): number {
+  const inB = new Set(b);
+  const shared = a.filter((t) => inB.has(t)).reduce((s, t) => s + idf.get(t)!, 0);
+  const total = [...new Set([...a, ...b])].reduce((s, t) => s + idf.get(t)!, 0);
+  if (shared === 0) return 0;
+  // Weighted longest common subsequence, one row at a time.
+  let prev = new Array<number>(b.length + 1).fill(0);
+  for (const t of a) {
+    const row = new Array<number>(b.length + 1).fill(0);
+    for (let j = 1; j <= b.length; j++) row[j] = Math.max(prev[j], row[j - 1], b[j - 1] === t ? prev[j - 1] + idf.get(t)! : 0);
+    prev = row;
+  }
+  return (shared - prev[b.length]) / total;
 }
 
 function bigrams(stems: readonly string[]): Set<string> {
@@ -77,18 +98,22 @@ export function pairFeatures(known: QuestionAnalysis, asked: QuestionAnalysis, c
     }
     return total === 0 ? 1 : found / total;
   };
+  const coverageAsked = coverage(asked.content, knownStems);
+  const coverageKnown = coverage(known.content, askedStems);
   const unmatched = [...known.content.filter((t) => !askedStems.has(t)), ...asked.content.filter((t) => !knownStems.has(t))].map((t) => idf.get(t)!);
   const entityMissing = [...known.entities.filter((e) => !askedStems.has(e)), ...asked.entities.filter((e) => !knownStems.has(e))];
   const sorted = (s: readonly string[]) => [...s].sort().join(' ');
   return {
     cosine,
-    coverage_asked: coverage(asked.content, knownStems),
-    coverage_known: coverage(known.content, askedStems),
+    coverage_asked: coverageAsked,
+    coverage_known: coverageKnown,
     unmatched_idf_max: Math.max(0, ...unmatched) / stats.maxIdf,
     unmatched_idf_sum: unmatched.reduce((s, x) => s + x, 0) / stats.maxIdf,
     order_agreement: kendallTau(known.content, asked.content),
+    order_loss: orderLoss(known.content, asked.content, idf) * Math.min(coverageAsked, coverageKnown),
     bigram_overlap: jaccard(bigrams(known.stems), bigrams(asked.stems)),
     negation_mismatch: known.negations !== asked.negations ? 1 : 0,
+    deictic: known.deictic || asked.deictic ? 1 : 0,
     number_mismatch: Math.min(2, symmetricDifference(known.numbers, asked.numbers)),
     entity_mismatch: Math.min(2, entityMissing.length),
     question_word_mismatch: mismatch(known.questionWord, asked.questionWord),

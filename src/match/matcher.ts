@@ -4,7 +4,7 @@
  * most probable one when it reaches the threshold for the target wrong-hit rate.
  */
 import { SobreError } from '../errors';
-import { predict } from '../learn/logistic';
+import { predictTrees } from './boosted-trees';
 import { analyseQuestion, type QuestionAnalysis } from './analysis';
 import { featureVector, pairFeatures, type MatchFeatures } from './features';
 import { DEFAULT_MATCHER_FILE, loadMatcherFile, matchOperatingPoint, type MatcherFile, type MatchOperatingPoint } from './model';
@@ -79,17 +79,23 @@ export class QuestionMatcher {
   score(question: string | QuestionAnalysis, vector: Float32Array, candidate: KnownCandidate): MatchScore {
     const asked = typeof question === 'string' ? analyseQuestion(question) : question;
     const features = pairFeatures(analyseQuestion(candidate.text), asked, dot(vector, candidate.vector), this.stats);
-    return { probability: predict(this.file.model, featureVector(features)), features };
+    return { probability: predictTrees(this.file.model, featureVector(features)), features };
   }
 
-  /** The most probable candidate when it reaches the threshold, else null. */
-  best(question: string, vector: Float32Array, candidates: readonly KnownCandidate[]): QuestionMatch | null {
+  /** The most probable candidate, whatever its probability (null when there are none). */
+  mostProbable(question: string, vector: Float32Array, candidates: readonly KnownCandidate[]): QuestionMatch | null {
     const asked = analyseQuestion(question);
     let best: QuestionMatch | null = null;
     for (const candidate of candidates) {
       const s = this.score(asked, vector, candidate);
-      if (s.probability >= this.threshold && (!best || s.probability > best.probability)) best = { ...s, candidate, threshold: this.threshold };
+      if (!best || s.probability > best.probability) best = { ...s, candidate, threshold: this.threshold };
     }
     return best;
+  }
+
+  /** The most probable candidate when it reaches the threshold, else null. */
+  best(question: string, vector: Float32Array, candidates: readonly KnownCandidate[]): QuestionMatch | null {
+    const match = this.mostProbable(question, vector, candidates);
+    return match && match.probability >= this.threshold ? match : null;
   }
 }

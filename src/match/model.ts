@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SobreError, errorMessage } from '../errors';
-import type { LogisticModel } from '../learn/logistic';
+import type { BoostedTrees } from './boosted-trees';
 import { MATCH_FEATURES } from './features';
 import type { DocumentFrequencies } from './term-stats';
 
@@ -34,7 +34,7 @@ export interface MatcherFile {
   source: { file: string; sha256: string; pairs: number; validationShare: number };
   /** Known questions the index returns for each question (the candidates judged). */
   candidates: number;
-  model: LogisticModel;
+  model: BoostedTrees;
   termStats: DocumentFrequencies;
   curve: MatchCurvePoint[];
   validation: { lookups: number; withDuplicate: number };
@@ -62,8 +62,8 @@ export function loadMatcherFile(file: string = DEFAULT_MATCHER_FILE): MatcherFil
   if (!names || names.length !== MATCH_FEATURES.length || names.some((n, i) => n !== MATCH_FEATURES[i])) {
     throw new SobreError('bad_config', `Matcher file ${file} was fitted on other features than this Sobre computes. Run npm run fit:matcher.`);
   }
-  if (!parsed.termStats?.df || !Array.isArray(parsed.curve)) {
-    throw new SobreError('bad_config', `Matcher file ${file} lacks its term table or curve. Run npm run fit:matcher.`);
+  if (!Array.isArray(parsed.model.trees) || !parsed.termStats?.df || !Array.isArray(parsed.curve)) {
+    throw new SobreError('bad_config', `Matcher file ${file} lacks its trees, term table or curve. Run npm run fit:matcher.`);
   }
   return parsed;
 }

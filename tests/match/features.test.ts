@@ -28,6 +28,17 @@ describe('question analysis', () => {
     expect(analyseQuestion('Pourquoi ne pleut-il pas ?').negations).toBe(2);
   });
 
+  it('reads "What\'s" as "What is" but leaves a possessive alone', () => {
+    expect(analyseQuestion("What's Sobre's port?").stems).toEqual(analyseQuestion("What is Sobre's port?").stems);
+    expect(analyseQuestion("What's Sobre's port?").modal).toBe('be');
+  });
+
+  it('notices a question pointing at something it does not say', () => {
+    expect(analyseQuestion('What does this error mean?').deictic).toBe(true);
+    expect(analyseQuestion('How do I solve the equation below?').deictic).toBe(true);
+    expect(analyseQuestion('What does the error E42 mean?').deictic).toBe(false);
+  });
+
   it('finds numbers, names after the first word, the question word and the modal', () => {
     const a = analyseQuestion('Where can I buy an iPhone 7 for 3,000 rupees in India?');
     expect(a.numbers).toEqual(['7', '3000']);
@@ -65,6 +76,7 @@ describe('pair features', () => {
     expect(features('Is it safe to travel to France?', 'Is it safe to travel to Spain?').entity_mismatch).toBe(2);
     expect(features('Where do I get a visa?', 'How can I get a visa?')).toMatchObject({ question_word_mismatch: 1, modal_mismatch: 1 });
     expect(features('How do I get a visa?', 'How do I get a visa?')).toMatchObject({ question_word_mismatch: 0, modal_mismatch: 0, same_words: 1 });
+    expect(features('What does this error mean?', 'What does the error mean?').deictic).toBe(1);
   });
 
   it('sees matched words in the opposite order', () => {
@@ -72,7 +84,9 @@ describe('pair features', () => {
     expect(f.coverage_asked).toBe(1);
     expect(f.same_words).toBe(1);
     expect(f.order_agreement).toBeCloseTo(1 / 3); // move < texas, move < california agree; texas < california does not
+    expect(f.order_loss).toBeGreaterThan(0.2); // texas or california falls out of the common order
     expect(f.bigram_overlap).toBeLessThan(1);
+    expect(features('How do I move from Texas to California?', 'How can I move from Texas to California?').order_loss).toBe(0);
   });
 
   it('passes the cosine through', () => {
