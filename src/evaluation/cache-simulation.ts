@@ -17,8 +17,6 @@ export interface Candidate {
 }
 
 export interface Lookup {
-  /** Index of the pair in the set. */
-  pair: number;
   asked: string;
   vector: Float32Array;
   /** Nearest known questions by cosine, nearest first. */
@@ -53,7 +51,6 @@ export function lookups(set: PairSet, pairs: readonly number[], known: KnownSet,
     const hits = known.index.search(vector, k);
     const searchMs = performance.now() - started;
     return {
-      pair,
       asked,
       vector,
       candidates: hits.map((h) => ({ id: h.id, text: known.texts[h.id], vector: known.vectors[h.id], cosine: h.cosine })),
