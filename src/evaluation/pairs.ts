@@ -42,12 +42,12 @@ export function nodeKey(text: string): string {
   return words(text).join(' ');
 }
 
-export function readPairs(dir: string, limit = Infinity): QuestionPair[] {
+export function readPairs(dir: string): QuestionPair[] {
   const file = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? path.join(dir, 'pairs.jsonl') : dir;
   if (!fs.existsSync(file)) throw new SobreError('not_found', `No pairs file: ${file} (expected a folder holding pairs.jsonl)`);
   const pairs: QuestionPair[] = [];
   const lines = fs.readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length && pairs.length < limit; i++) {
+  for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     let p: Partial<QuestionPair>;
     try {
@@ -85,11 +85,12 @@ class UnionFind {
 }
 
 /**
- * Splits pairs by connected group (every pair links its two texts, duplicate or not), so no
- * question is in both parts; duplicate classes link only pairs labelled duplicate.
+ * The first `limit` pairs, split by connected group (every pair links its two texts, duplicate
+ * or not), so no question is in both parts; duplicate classes link only pairs labelled duplicate.
  */
 export function loadPairSet(dir: string, limit = Infinity): PairSet {
-  const pairs = readPairs(dir, limit);
+  // Groups and classes come from every pair, so `limit` keeps the full file's split and labels.
+  const pairs = readPairs(dir);
   const groups = new UnionFind();
   const classes = new UnionFind();
   for (const p of pairs) {
@@ -113,8 +114,9 @@ export function loadPairSet(dir: string, limit = Infinity): PairSet {
   for (const p of pairs) {
     if (!p.duplicate) judgedDifferent.add(classPair(duplicateClass.get(nodeKey(p.question1))!, duplicateClass.get(nodeKey(p.question2))!));
   }
-  const validation = pairs.map((p) => isValidationGroup(groups.find(nodeKey(p.question1))));
-  return { file: path.resolve(fs.statSync(dir).isDirectory() ? path.join(dir, 'pairs.jsonl') : dir), pairs, validation, duplicateClass, judgedDifferent };
+  const kept = pairs.slice(0, limit);
+  const validation = kept.map((p) => isValidationGroup(groups.find(nodeKey(p.question1))));
+  return { file: path.resolve(fs.statSync(dir).isDirectory() ? path.join(dir, 'pairs.jsonl') : dir), pairs: kept, validation, duplicateClass, judgedDifferent };
 }
 
 function classPair(a: number, b: number): string {
