@@ -5,6 +5,8 @@
 import { AskService } from './answer/ask';
 import { Learner } from './answer/learner';
 import { KnownQuestions, type Matcher } from './answer/known-questions';
+import { QuestionMatcher } from './match/matcher';
+import { loadMatcherFile } from './match/model';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
 import { AnswerRouter } from './answer/router';
 import type { SobreConfig } from './config';
@@ -47,6 +49,16 @@ export interface DepsOptions {
   matcher?: Matcher | null;
 }
 
+/**
+ * The shipped question matcher at SOBRE_MATCH_WRONG_HIT_RATE, or null when it was fitted on
+ * another embedder's vectors (its features include their cosine): known questions are then off.
+ */
+function shippedMatcher(config: SobreConfig, embedder: Embedder): QuestionMatcher | null {
+  const file = loadMatcherFile();
+  if (file.embedderId !== embedder.id) return null;
+  return new QuestionMatcher(file, { targetWrongHitRate: config.matchWrongHitRate, embedderId: embedder.id });
+}
+
 export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): Promise<SobreDeps> {
   const embedder = opts.embedder ?? (await createEmbedder(config));
   const generator = opts.generator !== undefined ? opts.generator : await createGenerator(config);
@@ -62,7 +74,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
       await learner.start();
     }
     const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);
-    const matcher = opts.matcher !== undefined ? opts.matcher : null;
+    const matcher = opts.matcher !== undefined ? opts.matcher : config.knownQuestions ? shippedMatcher(config, embedder) : null;
     const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
     const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner });
     learner?.onSwitch((r) => ask.useRouter(r));

@@ -13,7 +13,7 @@ describe('README', () => {
   it('documents every npm script a user runs', () => {
     const internal = new Set(['build', 'prestart', 'pretest', 'typecheck', 'docs', 'openapi']);
     const scripts = Object.keys(pkg.scripts).filter((s) => !internal.has(s));
-    expect(scripts).toEqual(expect.arrayContaining(['start', 'test', 'ingest', 'calibrate', 'eval', 'report', 'bench', 'bench:load', 'answers', 'language', 'migrate']));
+    expect(scripts).toEqual(expect.arrayContaining(['start', 'test', 'ingest', 'calibrate', 'eval', 'report', 'bench', 'bench:load', 'answers', 'language', 'migrate', 'fit:matcher', 'eval:cache', 'bench:match']));
     for (const script of scripts) expect(readme).toContain(script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`);
   });
 

@@ -14,7 +14,7 @@ import type { KnownAnswer, KnownAnswers, KnownCandidate } from '../knowledge/typ
 export interface Matcher {
   /** How many nearest known questions to judge. */
   readonly candidates: number;
-  best(question: string, vector: Float32Array, candidates: readonly KnownCandidate[]): { candidate: KnownCandidate; probability: number } | null;
+  best<C extends KnownCandidate>(question: string, vector: Float32Array, candidates: readonly C[]): { candidate: C; probability: number } | null;
 }
 
 export interface KnownHit {

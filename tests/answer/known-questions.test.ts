@@ -33,7 +33,7 @@ class ScriptedGenerator implements Generator {
 
 const sameWords = {
   candidates: 5,
-  best(question: string, _v: Float32Array, candidates: readonly KnownCandidate[]) {
+  best<C extends KnownCandidate>(question: string, _v: Float32Array, candidates: readonly C[]) {
     const key = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
     const c = candidates.find((x) => key(x.text) === key(question));
     return c ? { candidate: c, probability: 0.97 } : null;

@@ -19,7 +19,8 @@ describe('the generate route over HTTP', () => {
   beforeAll(async () => {
     llm = await startFakeOpenAIServer();
     const generator = new OpenAICompatibleGenerator({ baseUrl: llm.baseUrl, model: 'qwen2.5:0.5b', timeoutMs: 10_000, retries: 0 });
-    server = await startTestServer({ embedder: await UseLiteEmbedder.create(), generator });
+    // The same question is asked in every test: the answer cache (tests/e2e/known-questions.test.ts) is off here.
+    server = await startTestServer({ embedder: await UseLiteEmbedder.create(), generator, env: { SOBRE_KNOWN_QUESTIONS: 'false' } });
   }, 120_000);
 
   afterAll(async () => {
