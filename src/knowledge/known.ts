@@ -1,10 +1,7 @@
-/** What every known-answers store shares: the question's key and the row a store reads back. */
+/** What every known-answers store shares: the question's key (one entry per question however typed) and the row a store reads back. */
 import type { ChunkSource, KnownAnswer, KnownGeneration, KnownKind } from './types';
 
-/** NFKC, lower case, punctuation to spaces, collapsed: one entry per question however typed. */
-export function questionKey(question: string): string {
-  return question.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-}
+export { questionKey } from '../text/tokens';
 
 export interface KnownRow {
   id: number;

@@ -1,17 +1,13 @@
 /** Mapping between `ledger_questions` rows and `LedgerRow`, and the question hash. */
 import { createHash } from 'node:crypto';
+import { questionKey } from '../text/tokens';
 import type { Database } from 'better-sqlite3';
 import type { MethodSnapshot } from './method';
 import type { CallStatus, EmbodiedImpact, LedgerRow, LlmAccount, PathEnergySource, Range3, Route } from './types';
 
-/** NFKC, lower case, punctuation and symbols to spaces, whitespace collapsed. */
-export function normalizeQuestion(question: string): string {
-  return question.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-}
-
 /** sha256 (hex) of the normalised question: identical questions share it, so hashed rows still group. */
 export function questionSha256(question: string): string {
-  return createHash('sha256').update(normalizeQuestion(question), 'utf8').digest('hex');
+  return createHash('sha256').update(questionKey(question), 'utf8').digest('hex');
 }
 
 interface DbRow {

@@ -124,7 +124,7 @@ export interface LedgerRow {
   confidence: number | null;
   /** Question text, or null when only the hash is kept (setting) or the text expired. */
   question: string | null;
-  /** sha256 (hex) of the normalised question (see `normalizeQuestion`). */
+  /** sha256 (hex) of the normalised question (`questionKey` in text/tokens.ts). */
   questionSha256: string;
   stageMs: Record<string, number>;
   citedChunkIds: number[];

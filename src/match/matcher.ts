@@ -5,6 +5,7 @@
  */
 import { SobreError } from '../errors';
 import { predictTrees } from './boosted-trees';
+import { questionKey } from '../text/tokens';
 import { analyseQuestion, type QuestionAnalysis } from './analysis';
 import { featureVector, pairFeatures, type MatchFeatures } from './features';
 import { DEFAULT_MATCHER_FILE, loadMatcherFile, matchOperatingPoint, type MatcherFile, type MatchOperatingPoint } from './model';
@@ -76,18 +77,25 @@ export class QuestionMatcher {
     return matchOperatingPoint(this.file.curve, targetWrongHitRate);
   }
 
-  score(question: string | QuestionAnalysis, vector: Float32Array, candidate: KnownCandidate): MatchScore {
+  /**
+   * `askedKey`: the asked question's `questionKey`; the same words in the same order (case and
+   * punctuation aside) are the same question, whatever the model would say.
+   */
+  score(question: string | QuestionAnalysis, vector: Float32Array, candidate: KnownCandidate, askedKey?: string): MatchScore {
     const asked = typeof question === 'string' ? analyseQuestion(question) : question;
     const features = pairFeatures(analyseQuestion(candidate.text), asked, dot(vector, candidate.vector), this.stats);
+    const key = askedKey ?? (typeof question === 'string' ? questionKey(question) : undefined);
+    if (key !== undefined && key === questionKey(candidate.text)) return { probability: 1, features };
     return { probability: predictTrees(this.file.model, featureVector(features)), features };
   }
 
   /** The most probable candidate, whatever its probability (null when there are none). */
   mostProbable<C extends KnownCandidate>(question: string, vector: Float32Array, candidates: readonly C[]): QuestionMatch<C> | null {
     const asked = analyseQuestion(question);
+    const key = questionKey(question);
     let best: QuestionMatch<C> | null = null;
     for (const candidate of candidates) {
-      const s = this.score(asked, vector, candidate);
+      const s = this.score(asked, vector, candidate, key);
       if (!best || s.probability > best.probability) best = { ...s, candidate, threshold: this.threshold };
     }
     return best;

@@ -68,3 +68,11 @@ export function contentStems(text: string, lang: StemLanguage = 'en'): string[] 
   if (lang === 'fr') return lowerWords(text).filter((w) => !STOPWORDS.has(fold(w))).map((w) => stem(w, 'fr'));
   return contentWords(text).map((w) => stem(w));
 }
+
+/**
+ * A question's key: NFKC, lower case, punctuation and symbols to spaces, whitespace collapsed.
+ * Questions typed differently but with the same words in the same order share it.
+ */
+export function questionKey(question: string): string {
+  return question.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
