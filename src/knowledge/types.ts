@@ -99,6 +99,8 @@ export interface SyncReport {
   added: number;
   /** Index entries whose chunk is gone. */
   removed: number;
+  /** What an operator should know, each naming the file or setting (e.g. a damaged index file that was rebuilt). */
+  warnings?: string[];
 }
 
 export interface KnowledgeCheck {

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const service = await createService(config, { logger, defaultMetrics: true });
   const { knowledge, router } = service.deps;
   const repair = knowledge.opened;
+  for (const w of repair.warnings ?? []) logger.warn({ setting: 'SOBRE_DATA_DIR' }, w);
   if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
   if ((await knowledge.stats()).documents === 0) {
     logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');

@@ -13,13 +13,14 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, bad_file: 400, unsupported_format: 415, too_large: 413, not_found: 404,
   unauthorized: 401, rate_limited: 429, bad_config: 500, embedder_mismatch: 500, model_unavailable: 503,
   store_inconsistent: 503, generator_failed: 502, generator_timeout: 504, circuit_open: 503, internal: 500,
-  cancelled: 409,
+  cancelled: 409, storage_failed: 507,
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
   429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  507: 'Insufficient Storage',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://sobre.invalid/problems/';

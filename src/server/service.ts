@@ -4,10 +4,8 @@
  * writer finish, save the index, close the database). main.ts, the tests and the load bench
  * all start it through here.
  */
-import fs from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type express from 'express';
 import type { SobreConfig } from '../config';
 import { createDeps, type SobreDeps } from '../deps';
@@ -22,7 +20,7 @@ import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
 import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
-import { INCOMING_DIR, uploadsDir } from './uploads';
+import { prepareUploads } from './uploads';
 
 /** Questions waiting for their turn beyond this are refused (503); the request deadline bounds the wait too. */
 const MAX_WAITING_QUESTIONS = 5000;
@@ -63,8 +61,12 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   });
   const beforeWrite = () => turns.drained(COMMIT_WAIT_MS);
   const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null });
-  // Temp files of uploads cut short by a crash.
-  fs.rmSync(path.join(uploadsDir(config.dataDir), INCOMING_DIR), { recursive: true, force: true });
+  try {
+    prepareUploads(config.dataDir);
+  } catch (e) {
+    await deps.close();
+    throw e;
+  }
   const writer = new Mutex();
   const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
   let draining = false;

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../errors';
+import { errorMessage, SobreError } from '../errors';
 import { deleteDocuments, ingestDocument, type IngestTarget } from '../ingest/pipeline';
 import { loadFile } from '../ingest/load';
 import type { Knowledge } from '../knowledge/types';
@@ -70,6 +70,19 @@ export interface FileResult {
 
 export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, UPLOADS_DIR);
+}
+
+/** At start-up: the uploads folder exists, and the temp files of uploads cut short by a crash are gone. */
+export function prepareUploads(dataDir: string): void {
+  const root = uploadsDir(dataDir);
+  try {
+    fs.rmSync(path.join(root, INCOMING_DIR), { recursive: true, force: true });
+    fs.mkdirSync(root, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? `${root} is a file, not a folder: move it away` : `${errorMessage(e)}: check the permissions of ${root}`;
+    throw new SobreError('bad_config', `Cannot prepare the uploads folder: ${why} (it is ${UPLOADS_DIR}/ inside SOBRE_DATA_DIR).`, { file: root }, { cause: e });
+  }
 }
 
 function failed(name: string, code: string, reason: string): FileResult {

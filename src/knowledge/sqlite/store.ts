@@ -52,7 +52,8 @@ export class SobreStore {
 
   static open(dataDir: string): SobreStore {
     const file = path.join(dataDir, DATABASE_FILE);
-    const db = openDatabase(file);
+    // Durable commits: the index manifest records the generation, and must never be ahead of the store.
+    const db = openDatabase(file, { synchronous: 'full' });
     try {
       migrate(db, 'store', STORE_MIGRATIONS);
     } catch (e) {
