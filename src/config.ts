@@ -72,7 +72,7 @@ export const SETTINGS = {
   servingBatchSize: { env: 'SOBRE_SERVING_BATCH_SIZE', kind: 'int', default: '64', min: 1, max: 4096, doc: 'Requests served concurrently on the remote GPU (EcoLogits assumes 64)' },
   defaultCompletionTokens: { env: 'SOBRE_LEDGER_DEFAULT_COMPLETION_TOKENS', kind: 'int', default: '150', min: 1, max: 32768, doc: 'Completion tokens assumed for an avoided LLM call until the ledger has real ones' },
   contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.8', min: 0, max: 1, doc: 'Cosine similarity at which unanswered questions share a content-gap group' },
-  apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` pairs; when set, asking needs a key' },
+  apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` or `name:key:scope` entries (scope `ask`: questions only; `admin`, the default: everything); when set, asking needs a key. Keys: 16+ characters' },
   logLevel: { env: 'SOBRE_LOG_LEVEL', kind: 'enum', default: 'info', values: ['silent', 'error', 'warn', 'info', 'debug'], doc: 'Log level' },
   maxBodyBytes: { env: 'SOBRE_MAX_BODY_BYTES', kind: 'int', default: '65536', min: 1024, max: 10485760, doc: 'Largest JSON request body in bytes (413 above)' },
   rateLimitPerIp: { env: 'SOBRE_RATE_LIMIT_IP_PER_MIN', kind: 'int', default: '600', min: 0, max: 10000000, doc: 'Requests per minute from one client address, health probes excepted (0 = no limit)' },

@@ -14,7 +14,7 @@ import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
 import { askRoutes } from './ask-route';
-import { KeyRing, requireAccess, type Access } from './auth';
+import { requireAccess, type Access, type KeyRing } from './auth';
 import { requestContext } from './context';
 import { cors } from './cors';
 import { documentRoutes } from './documents';
@@ -32,12 +32,14 @@ import { TurnQueue } from './turns';
 
 export type AppConfig = Pick<
   SobreConfig,
-  | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
+  | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
 >;
 
 export interface AppDeps {
   config: AppConfig;
+  /** The API keys (service.ts builds them first: bad keys stop start-up before anything loads). */
+  keys: KeyRing;
   ask: AskService;
   knowledge: Knowledge;
   embedder: Embedder;
@@ -75,7 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
-  const ring = new KeyRing(config.apiKeys);
+  const ring = deps.keys;
   const perKey = keyRateLimit(config.rateLimitPerKey);
   const guard = (access: Access, timeoutMs = config.requestTimeoutMs): RequestHandler[] => [
     requireAccess(ring, access),

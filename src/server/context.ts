@@ -8,11 +8,16 @@ import type { RequestHandler, Response } from 'express';
 
 export type AbortReason = 'client_closed' | 'timeout';
 
+/** What an authenticated request may do: `ask` questions only, or everything (`admin`). */
+export type Scope = 'ask' | 'admin';
+
 export interface RequestContext {
   readonly requestId: string;
   readonly startedAt: number;
   /** Name (never the key) of the API key that authenticated the request. */
   keyName: string | null;
+  /** The scope of that key (null when no key was needed or given). */
+  scope: Scope | null;
   readonly signal: AbortSignal;
   abort(reason: AbortReason): void;
   timedOut: boolean;
@@ -41,6 +46,7 @@ export function requestContext(): RequestHandler {
       requestId,
       startedAt: performance.now(),
       keyName: null,
+      scope: null,
       signal: controller.signal,
       abort: (reason) => {
         if (reason === 'timeout') ctx.timedOut = true;

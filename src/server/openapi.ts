@@ -115,7 +115,7 @@ export function buildOpenApi(opts: OpenApiOptions): Record<string, unknown> {
     const responses: Record<string, unknown> = {};
     const all: Record<string, ResponseSpec> = { ...op.responses, 400: problem('Invalid request'), 429: problem('Rate limited (see Retry-After)'), 503: problem('Timed out or not ready'), default: problem('Error') };
     if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = problem('Missing or invalid API key');
-    if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set');
+    if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set, and refused to keys of scope ask');
     for (const [status, r] of Object.entries({ ...all, ...op.responses })) {
       responses[status] = {
         description: r.description,

@@ -15,6 +15,7 @@ import { createGenerator } from '../generate';
 import type { Generator } from '../generate/types';
 import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
 import { COMMIT_WAIT_MS, createApp } from './app';
+import { KeyRing } from './auth';
 import { gateGenerator, Mutex, Semaphore } from './gate';
 import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
@@ -49,6 +50,7 @@ export interface Service {
 }
 
 export async function createService(config: SobreConfig, opts: ServiceOptions = {}): Promise<Service> {
+  const keys = new KeyRing(config.apiKeys); // weak or duplicate keys stop start-up before anything loads
   const logger = opts.logger ?? createLogger(config.logLevel);
   const inner = opts.generator !== undefined ? opts.generator : await createGenerator(config);
   const gate = inner ? new Semaphore(config.generatorConcurrency, config.generatorQueue) : null;
@@ -71,7 +73,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
   let draining = false;
   const app = createApp({
-    config, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, writer, turns, beforeWrite, metrics, logger,
+    config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, writer, turns, beforeWrite, metrics, logger,
     isDraining: () => draining,
   });
   let server: Server | null = null;

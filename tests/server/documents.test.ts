@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { safeUploadName } from '../../src/server/uploads';
 import { makePdf } from '../helpers/pdf';
-import { auth, expectProblem, formWith, multipartBody, postJson, rawRequest, startTestServer, type TestServer } from './helpers';
+import { auth, expectProblem, formWith, multipartBody, postJson, rawRequest, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 interface FileResult { name: string; status: string; code?: string; reason?: string; documents: { id: number; title: string; outcome: string; chunks: number }[]; pruned?: number; lineFailures?: { where: string; reason: string }[] }
 interface UploadBody { files: FileResult[]; summary: Record<string, number> }
@@ -38,9 +38,9 @@ describe('safeUploadName', () => {
 
 describe('over HTTP', () => {
   let s: TestServer;
-  const KEY = auth('k');
+  const KEY = auth(TEST_KEY);
   beforeAll(async () => {
-    s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:k' } });
+    s = await startTestServer({ env: { SOBRE_API_KEYS: `admin:${TEST_KEY}` } });
   });
   afterAll(() => s.stop());
 

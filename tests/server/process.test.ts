@@ -10,7 +10,7 @@ import { makeTempDir, removeDir } from '../helpers/temp';
 import { formWith, writeCalibration, writeCorpus } from './helpers';
 import { buildServer, spawnServer, type Spawned } from './process-helpers';
 
-const KEY = 'proc-key';
+const KEY = 'proc-key-0123456789abcdef';
 const headers = { authorization: `Bearer ${KEY}` };
 let root: string;
 
