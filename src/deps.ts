@@ -34,6 +34,8 @@ export interface DepsOptions {
   ledger?: boolean;
   embedder?: Embedder;
   generator?: Generator | null;
+  /** See `AskDeps.onLedgerWrite`: when set, a ledger failure does not fail the answer. */
+  onLedgerWrite?: (error: unknown) => void;
 }
 
 export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): Promise<SobreDeps> {
@@ -46,7 +48,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const router = new AnswerRouter(calibration, config.targetPrecision);
     const retriever = new HybridRetriever(knowledge, embedder);
     if (opts.ledger !== false) ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir), config, { embedder });
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger });
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, onLedgerWrite: opts.onLedgerWrite });
     const close = async () => {
       try {
         await knowledge.close();

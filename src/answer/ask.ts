@@ -71,6 +71,11 @@ export interface AskDeps {
   router: AnswerRouter;
   generator: Generator | null;
   ledger: ComputeLedger | null;
+  /**
+   * Told after each ledger write (null: written). When set, a row that cannot be written does
+   * not fail the answer (the service counts and logs it); without it, the error is thrown.
+   */
+  onLedgerWrite?: (error: unknown) => void;
 }
 
 export interface AskOptions {
@@ -208,11 +213,19 @@ export class AskService {
     const counterfactual = buildPrompt(question, toGeneratorPassages(passages), {
       contextTokens: config.llmContextTokens, maxTokens: config.llmMaxTokens, countTokens: countTokensApprox,
     });
-    return ledger.record({
-      at: new Date(), question, route: r.route, confidence: r.confidence,
-      stageMs: { embed: r.timings.embedMs, search: r.timings.searchMs, route: r.timings.routeMs, generate: r.timings.generateMs, total: r.timings.totalMs },
-      pathCpuMs, citedChunkIds: r.citations.map((c) => c.chunkId),
-      counterfactualPromptTokens: counterfactual.promptTokens, generation, generatorError,
-    });
+    try {
+      const row = await ledger.record({
+        at: new Date(), question, route: r.route, confidence: r.confidence,
+        stageMs: { embed: r.timings.embedMs, search: r.timings.searchMs, route: r.timings.routeMs, generate: r.timings.generateMs, total: r.timings.totalMs },
+        pathCpuMs, citedChunkIds: r.citations.map((c) => c.chunkId),
+        counterfactualPromptTokens: counterfactual.promptTokens, generation, generatorError,
+      });
+      this.deps.onLedgerWrite?.(null);
+      return row;
+    } catch (e) {
+      if (!this.deps.onLedgerWrite) throw e;
+      this.deps.onLedgerWrite(e);
+      return undefined;
+    }
   }
 }

@@ -53,6 +53,8 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown started: readiness fails and responses close their connection. */
   isDraining?: () => boolean;
+  /** False while ledger rows cannot be written (readiness says degraded). */
+  ledgerWritable?: () => boolean;
 }
 
 /** Longest a writer waits for the questions in flight before it commits anyway (turns.ts). */
@@ -100,7 +102,8 @@ export function createApp(deps: AppDeps): express.Express {
   if (perAddress) app.use(perAddress);
 
   app.use(opsRoutes({
-    knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, admin: guard('admin'), open: guard('public'),
+    knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, ledgerWritable: deps.ledgerWritable ?? (() => true),
+    admin: guard('admin'), open: guard('public'),
     openapi: () => buildOpenApi({ maxQuestionChars: config.maxQuestionChars, keysConfigured: ring.configured }),
   }));
   app.use(askRoutes({

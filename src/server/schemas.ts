@@ -125,8 +125,8 @@ export const deleteResponseSchema = z.object({ id: z.number().int(), deleted: z.
 export const healthSchema = z.object({ status: z.literal('ok') });
 
 export const readySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ model: z.boolean(), store: z.boolean(), index: z.boolean(), consistent: z.boolean(), accepting: z.boolean() }),
+  status: z.enum(['ready', 'degraded']).describe('degraded: answers are served but their ledger rows cannot be written (checks.ledger false)'),
+  checks: z.object({ model: z.boolean(), store: z.boolean(), index: z.boolean(), consistent: z.boolean(), accepting: z.boolean(), ledger: z.boolean() }),
   storeChunks: z.number().int().optional(),
   indexVectors: z.number().int().optional(),
 });

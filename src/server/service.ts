@@ -62,7 +62,16 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     pause: () => turns.quiet(250),
   });
   const beforeWrite = () => turns.drained(COMMIT_WAIT_MS);
-  const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null });
+  // The ledger is not on an answer's critical path: a row that cannot be written is logged and
+  // counted, and /readyz says degraded until one is written again.
+  let ledgerWritable = true;
+  const onLedgerWrite = (err: unknown) => {
+    ledgerWritable = err === null;
+    if (err === null) return;
+    metrics.observeLedgerFailure();
+    logger.error({ err }, 'ledger row not written');
+  };
+  const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null, onLedgerWrite });
   try {
     prepareUploads(config.dataDir);
   } catch (e) {
@@ -74,7 +83,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   let draining = false;
   const app = createApp({
     config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, writer, turns, beforeWrite, metrics, logger,
-    isDraining: () => draining,
+    isDraining: () => draining, ledgerWritable: () => ledgerWritable,
   });
   let server: Server | null = null;
   let stopped: Promise<{ clean: boolean }> | null = null;
