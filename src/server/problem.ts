@@ -63,7 +63,23 @@ function httpDetails(err: SobreError): HttpDetails | null {
   return d as unknown as HttpDetails;
 }
 
-export function sendProblem(_req: Request, res: Response, status: number, code: string, detail: string, opts: ProblemOptions = {}): void {
+/** How long a client gets to read an error before its connection is closed (its body was not read). */
+export const UNREAD_BODY_GRACE_MS = 1000;
+
+/**
+ * An error answered before the request's body arrived (a refused key, a wrong type, a timeout):
+ * the connection ends with the response, and the socket is closed after a short grace, so a
+ * client still sending a slow body holds no socket (Node would otherwise read and discard it).
+ */
+function closeAfter(req: Request, res: Response): void {
+  if (req.complete) return;
+  res.setHeader('connection', 'close');
+  res.once('finish', () => {
+    setTimeout(() => req.socket.destroy(), UNREAD_BODY_GRACE_MS).unref();
+  });
+}
+
+export function sendProblem(req: Request, res: Response, status: number, code: string, detail: string, opts: ProblemOptions = {}): void {
   const problem: Problem = {
     ...opts.extensions,
     type: `${PROBLEM_TYPE_BASE}${code}`,
@@ -74,6 +90,7 @@ export function sendProblem(_req: Request, res: Response, status: number, code: 
     requestId: res.getHeader('x-request-id')?.toString(),
   };
   for (const [name, value] of Object.entries(opts.headers ?? {})) res.setHeader(name, value);
+  closeAfter(req, res);
   res.status(status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
