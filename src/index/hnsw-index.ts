@@ -68,6 +68,23 @@ function writeFileAtomic(file: string, write: (tmp: string) => void, verify: (tm
   fsyncPath(path.dirname(file), 'r');
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temp files a save left when its process died mid-way (those of live processes are in use). */
+function removeStaleTempFiles(dir: string): void {
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const m = /^vectors\.(hnsw|json)\.tmp-(\d+)$/.exec(f);
+    if (m && !alive(Number(m[2]))) fs.rmSync(path.join(dir, f), { force: true });
+  }
+}
+
 /** The manifest in `dir`: absent, read, or unreadable (with why). */
 type ManifestRead = { state: 'absent' } | { state: 'read'; manifest: IndexManifest } | { state: 'unreadable'; reason: string };
 
@@ -119,6 +136,7 @@ export class HnswIndex {
   static open(dir: string, embedderId: string, dimension: number, params: HnswParams): HnswIndex {
     const manifestPath = path.join(dir, MANIFEST_FILE);
     const indexPath = path.join(dir, INDEX_FILE);
+    removeStaleTempFiles(dir);
     const read = readManifest(dir);
     const index = new HierarchicalNSW('cosine', dimension);
     const empty = (discarded: string | null) => {
