@@ -21,7 +21,8 @@ export interface Citation {
   n: number;
   documentId: number;
   title: string;
-  source: string;
+  /** The document's name relative to the folder it was ingested from (never a server path). */
+  name: string;
   chunkId: number;
   /** Offsets of the chunk in its document's cleaned text. */
   start: number;
@@ -101,7 +102,7 @@ export function routeContext(knowledge: Knowledge, embedder: Embedder, queryVect
 
 function toCitations(passages: readonly Passage[]): Citation[] {
   return passages.map((p, i) => ({
-    n: i + 1, documentId: p.documentId, title: p.title, source: p.source, chunkId: p.chunkId,
+    n: i + 1, documentId: p.documentId, title: p.title, name: p.name, chunkId: p.chunkId,
     start: p.start, end: p.end, text: p.text, score: p.score,
   }));
 }

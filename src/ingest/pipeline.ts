@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import { errorMessage, SobreError } from '../errors';
@@ -67,11 +68,23 @@ function checkNotAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SobreError('cancelled', 'The ingest was cancelled before this document was committed');
 }
 
-export async function ingestDocument(target: IngestTarget, doc: LoadedDocument): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
+/**
+ * The name clients see for a document read from `file`: its path relative to the folder among
+ * `roots` (the paths given to the ingest) that holds it, or its own name when it was given
+ * itself; then `#<id>` for a JSON Lines record (`source` is `<file>#<id>`). `/`-separated.
+ */
+export function documentName(roots: readonly string[], file: string, source: string): string {
+  const root = roots.map((r) => path.resolve(r)).find((r) => file.startsWith(r + path.sep));
+  const relative = root ? path.relative(root, file) : path.basename(file);
+  return relative.split(path.sep).join('/') + source.slice(file.length);
+}
+
+/** Ingest one loaded document under `name` (see `documentName`). */
+export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, name: string): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
   const { knowledge, embedder, settings } = target;
   const contentHash = sha256Hex(`${doc.title}\n${doc.text}`);
   const existing = await knowledge.findDocument(doc.source);
-  if (existing && existing.contentHash === contentHash) {
+  if (existing && existing.contentHash === contentHash && existing.name === name) {
     return { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 };
   }
   const chunks = await chunkText(doc.text, settings);
@@ -86,7 +99,7 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument):
   await target.beforeWrite?.();
   checkNotAborted(target.signal);
   const result = await knowledge.commitDocument(
-    { source: doc.source, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
+    { source: doc.source, name, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
     chunks,
     byHash,
   );
@@ -168,7 +181,7 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
     for (const doc of loaded.documents) {
       seen.add(doc.source);
       try {
-        const r = await ingestDocument(target, doc);
+        const r = await ingestDocument(target, doc, documentName(paths, file, doc.source));
         summary[r.outcome]++;
         summary.chunksEmbedded += r.embedded;
         summary.chunksReused += r.reused;

@@ -30,7 +30,8 @@ import type { ServiceMetrics } from './metrics';
 import { httpError } from './problem';
 import { inBackground } from './service-embedder';
 import { documentIdParamsSchema, noQuerySchema, parseOr400, uploadedFilesSchema } from './schemas';
-import { incomingExtension, ingestUploads, INCOMING_DIR, removeUploadIfUnused, uploadsDir, type FileResult } from './uploads';
+import { incomingName } from './upload-names';
+import { ingestUploads, INCOMING_DIR, removeUploadIfUnused, uploadsDir, type FileResult } from './uploads';
 
 export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'>;
 
@@ -82,10 +83,12 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
   const incoming = path.join(uploadsDir(config.dataDir), INCOMING_DIR);
   const upload = multer({
     storage: multer.diskStorage({
+      // A folder per file, so the file keeps the client's name (an untitled document is titled by it).
       destination: (_req, _file, cb) => {
-        fs.mkdir(incoming, { recursive: true }, (err) => cb(err, incoming));
+        const dir = path.join(incoming, randomUUID());
+        fs.mkdir(dir, { recursive: true }, (err) => cb(err, dir));
       },
-      filename: (_req, file, cb) => cb(null, `${randomUUID()}${incomingExtension(file.originalname)}`),
+      filename: (_req, file, cb) => cb(null, incomingName(file.originalname)),
     }),
     limits: {
       fileSize: Math.min(config.uploadMaxBytes, config.maxFileBytes),
@@ -127,14 +130,14 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
       }
       res.json(body);
     } finally {
-      for (const f of files) fs.rm(f.path, { force: true }, () => undefined);
+      for (const f of files) fs.rm(path.dirname(f.path), { recursive: true, force: true }, () => undefined);
     }
   });
 
   router.get('/v1/documents', ...deps.before, async (req: Request, res: Response) => {
     parseOr400(noQuerySchema, req.query, 'query');
     const documents = (await knowledge.listDocuments()).map((d) => ({
-      id: d.id, title: d.title, format: d.format, source: d.source, chunks: d.chunks, size: d.size, createdAt: d.createdAt, updatedAt: d.updatedAt,
+      id: d.id, name: d.name, title: d.title, format: d.format, source: d.source, chunks: d.chunks, size: d.size, createdAt: d.createdAt, updatedAt: d.updatedAt,
     }));
     res.set('cache-control', 'no-store').json({ documents });
   });

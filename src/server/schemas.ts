@@ -37,7 +37,9 @@ export const reportQuerySchema = z
   });
 
 export const documentIdParamsSchema = z.object({
-  id: z.string().regex(/^[1-9][0-9]{0,15}$/, 'id must be a positive integer').describe('Document id'),
+  id: z.string().regex(/^[1-9][0-9]*$/, 'id must be a positive integer')
+    .refine((id) => id.length < 16 || Number(id) <= Number.MAX_SAFE_INTEGER, `id must be at most ${Number.MAX_SAFE_INTEGER}`)
+    .describe('Document id'),
 });
 
 /** Multer's view of the uploaded files (bodies are checked by the ingest code). */
@@ -65,7 +67,7 @@ export const citationSchema = z.object({
   n: z.number().int().describe('Marker number in a generated answer ([1] is the first passage)'),
   documentId: z.number().int(),
   title: z.string(),
-  source: z.string(),
+  name: z.string().describe("The document's file relative to the folder it was ingested from, or to the uploads folder (`#<id>` for a JSON Lines record)"),
   chunkId: z.number().int(),
   start: z.number().int(),
   end: z.number().int(),
@@ -99,7 +101,7 @@ const documentResultSchema = z.object({
 });
 
 export const fileResultSchema = z.object({
-  name: z.string().describe('The sanitised file name the upload is stored under'),
+  name: z.string().describe('The sanitised file name (with its folders) the upload is stored under, relative to the uploads folder'),
   status: z.enum(['added', 'updated', 'unchanged', 'failed']),
   code: z.string().optional().describe('Why it failed: bad_file, unsupported_format, too_large, unsafe_name, timeout or internal'),
   reason: z.string().optional(),
@@ -115,7 +117,7 @@ export const uploadResponseSchema = z.object({
 
 export const documentListSchema = z.object({
   documents: z.array(z.object({
-    id: z.number().int(), title: z.string(), format: z.string(), source: z.string(), chunks: z.number().int(),
+    id: z.number().int(), name: z.string(), title: z.string(), format: z.string(), source: z.string().describe('Where the document was read from on the server'), chunks: z.number().int(),
     size: z.number().int(), createdAt: z.string(), updatedAt: z.string(),
   })),
 });

@@ -21,7 +21,7 @@ import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
 import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
-import { prepareUploads } from './uploads';
+import { prepareUploads, removeOrphanUploads } from './uploads';
 
 /** Questions waiting for their turn beyond this are refused (503); the request deadline bounds the wait too. */
 const MAX_WAITING_QUESTIONS = 5000;
@@ -74,6 +74,9 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null, onLedgerWrite });
   try {
     prepareUploads(config.dataDir);
+    for (const file of await removeOrphanUploads(deps.knowledge, config.dataDir)) {
+      logger.warn({ file }, 'removed an uploaded file no document comes from (the service stopped between moving it in and committing it)');
+    }
   } catch (e) {
     await deps.close();
     throw e;

@@ -42,7 +42,7 @@ async function seed(dataDir: string, documents: number, chunksEach: number): Pro
       const vectors = await embedder.embed(texts);
       const chunks = texts.map((text, i) => ({ ordinal: i, hash: `h-${d}-${i}`, text, start: i * 100, end: i * 100 + text.length }));
       await k.commitDocument(
-        { source: `/docs/d${d}.md`, title: `Doc ${d}`, format: 'md', contentHash: `c${d}`, size: 1000 },
+        { source: `/docs/d${d}.md`, name: `d${d}.md`, title: `Doc ${d}`, format: 'md', contentHash: `c${d}`, size: 1000 },
         chunks,
         new Map(chunks.map((c, i) => [c.hash, vectors[i]])),
       );

@@ -40,7 +40,7 @@ test('asks during uploads and a deletion see whole documents only', async () => 
     for (const c of answer.citations) {
       if ((await knowledge.passages([c.chunkId])).length !== 1) problems.push(`chunk ${c.chunkId} cited but not in the store`);
       if (!(await knowledge.getDocument(c.documentId))) problems.push(`document ${c.documentId} cited but gone`);
-      if (c.source.includes('animal-')) sawUploaded++;
+      if (c.name.includes('animal-')) sawUploaded++;
     }
     return answer;
   };
