@@ -51,7 +51,7 @@ export interface IngestOptions {
   saveIntervalSeconds?: number;
 }
 
-export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
+export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes' | 'embedBatchSize'>;
 
 /** Where documents go and how: the knowledge, the embedder, the chunking settings, and when to commit. */
 export interface IngestTarget {
@@ -60,8 +60,10 @@ export interface IngestTarget {
   settings: ChunkSettings;
   /** Awaited right before each commit or deletion (the service waits for questions in flight). */
   beforeWrite?: () => Promise<void>;
-  /** Stops the work between documents (and before a commit): nothing half-done is committed. */
+  /** Stops the work between embedding batches and before a commit: nothing half-done is committed. */
   signal?: AbortSignal;
+  /** Told how many passages each embedding batch embedded (progress). */
+  onEmbedded?: (passages: number) => void;
 }
 
 function checkNotAborted(signal: AbortSignal | undefined): void {
@@ -92,7 +94,14 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, 
   const toEmbed = new Map<string, string>();
   for (const c of chunks) if (!known.has(c.hash) && !toEmbed.has(c.hash)) toEmbed.set(c.hash, c.text);
   // The title gives the dense encoder the passage's subject, which the chunk often omits.
-  const vectors = await embedder.embed([...toEmbed.values()].map((t) => `${doc.title}. ${t}`), 'passage');
+  const texts = [...toEmbed.values()].map((t) => `${doc.title}. ${t}`);
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < texts.length; i += settings.embedBatchSize) {
+    checkNotAborted(target.signal);
+    const batch = texts.slice(i, i + settings.embedBatchSize);
+    vectors.push(...(await embedder.embed(batch, 'passage')));
+    target.onEmbedded?.(batch.length);
+  }
   const byHash = new Map<string, Float32Array>();
   [...toEmbed.keys()].forEach((h, i) => byHash.set(h, vectors[i]));
   checkNotAborted(target.signal);

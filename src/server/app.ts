@@ -18,7 +18,8 @@ import { requireAccess, type Access, type KeyRing } from './auth';
 import { requestContext } from './context';
 import { cors } from './cors';
 import { documentRoutes } from './documents';
-import type { Mutex } from './gate';
+import { jobRoutes } from './job-routes';
+import type { JobQueue } from './jobs';
 import { addressRateLimit, deadline, keyRateLimit } from './limits';
 import { requestLog, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
@@ -34,6 +35,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
+  | 'embedBatchSize'
 >;
 
 export interface AppDeps {
@@ -44,7 +46,8 @@ export interface AppDeps {
   knowledge: Knowledge;
   embedder: Embedder;
   ledger: ComputeLedger | null;
-  writer: Mutex;
+  /** Writes (uploads, deletions), run one at a time under the writer lock. */
+  jobs: JobQueue;
   /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
   turns?: TurnQueue;
   /** Awaited right before each write commits (default: no question in flight, see turns.ts). */
@@ -111,9 +114,10 @@ export function createApp(deps: AppDeps): express.Express {
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
   app.use(documentRoutes({
-    config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),
+    config, knowledge: deps.knowledge, embedder: deps.embedder, jobs: deps.jobs, metrics, before: guard('admin'), beforeUpload: guard('admin', config.uploadTimeoutMs),
     beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),
   }));
+  app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin') }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
     const reportGuard: RequestHandler[] = [...guard('admin'), (req: Request, _res, next) => {

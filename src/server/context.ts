@@ -21,6 +21,11 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   abort(reason: AbortReason): void;
   timedOut: boolean;
+  /**
+   * Called at the request's deadline instead of answering 503 and aborting; returns true when
+   * it answered (a write hands its job off with 202, see job-routes.ts).
+   */
+  onDeadline?: () => boolean;
   /** Question text, logged only with SOBRE_LOG_QUESTIONS=true. */
   question?: string;
 }

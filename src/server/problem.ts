@@ -120,6 +120,30 @@ function fromHttpLike(e: HttpLikeError, status: number): { code: string; detail:
   }
 }
 
+/** What an error becomes as a problem document; `internal` when it is ours (to log), not the client's. */
+export interface ProblemOf {
+  status: number;
+  code: string;
+  detail: string;
+  internal: boolean;
+  headers?: Record<string, string>;
+  extensions?: Record<string, unknown>;
+}
+
+export function problemOf(err: unknown): ProblemOf {
+  if (isSobreError(err)) {
+    const http = httpDetails(err);
+    const status = http?.httpStatus ?? STATUS[err.code];
+    const internal = status >= 500 && err.code !== 'model_unavailable' && !http;
+    const detail = status >= 500 && err.code === 'internal' && !http ? 'Internal error' : err.message;
+    return { status, code: http?.problemCode ?? err.code, detail, internal, headers: http?.headers, extensions: http?.extensions };
+  }
+  const e = (err ?? {}) as HttpLikeError;
+  const status = e.status ?? e.statusCode;
+  if (status && status >= 400 && status < 500) return { ...fromHttpLike(e, status), internal: false };
+  return { status: 500, code: 'internal', detail: 'Internal error', internal: true };
+}
+
 /** The error middleware; also called directly (timeouts) so every error goes through it. */
 export function problemMiddleware(onInternal: (err: unknown, req: Request) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -127,22 +151,8 @@ export function problemMiddleware(onInternal: (err: unknown, req: Request) => vo
       if (!res.writableEnded) res.end();
       return;
     }
-    if (isSobreError(err)) {
-      const http = httpDetails(err);
-      const status = http?.httpStatus ?? STATUS[err.code];
-      if (status >= 500 && err.code !== 'model_unavailable' && !http) onInternal(err, req);
-      const detail = status >= 500 && err.code === 'internal' && !http ? 'Internal error' : err.message;
-      sendProblem(req, res, status, http?.problemCode ?? err.code, detail, { headers: http?.headers, extensions: http?.extensions });
-      return;
-    }
-    const e = (err ?? {}) as HttpLikeError;
-    const status = e.status ?? e.statusCode;
-    if (status && status >= 400 && status < 500) {
-      const p = fromHttpLike(e, status);
-      sendProblem(req, res, p.status, p.code, p.detail);
-      return;
-    }
-    onInternal(err, req);
-    sendProblem(req, res, 500, 'internal', 'Internal error');
+    const p = problemOf(err);
+    if (p.internal) onInternal(err, req);
+    sendProblem(req, res, p.status, p.code, p.detail, { headers: p.headers, extensions: p.extensions });
   };
 }

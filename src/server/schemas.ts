@@ -42,6 +42,8 @@ export const documentIdParamsSchema = z.object({
     .describe('Document id'),
 });
 
+export const jobIdParamsSchema = z.object({ id: z.uuid('id must be a job id (a UUID)').describe('Job id, from a 202 response') });
+
 /** Multer's view of the uploaded files (bodies are checked by the ingest code). */
 export const uploadedFilesSchema = z
   .array(z.object({ originalname: z.string().max(1024, 'file name longer than 1024 characters'), size: z.number().int().nonnegative() }))
@@ -103,7 +105,7 @@ const documentResultSchema = z.object({
 export const fileResultSchema = z.object({
   name: z.string().describe('The sanitised file name (with its folders) the upload is stored under, relative to the uploads folder'),
   status: z.enum(['added', 'updated', 'unchanged', 'failed']),
-  code: z.string().optional().describe('Why it failed: bad_file, unsupported_format, too_large, unsafe_name, timeout or internal'),
+  code: z.string().optional().describe('Why it failed: bad_file, unsupported_format, too_large, unsafe_name, cancelled or internal'),
   reason: z.string().optional(),
   documents: z.array(documentResultSchema).describe('One per document (several for a JSON Lines file)'),
   pruned: z.number().int().optional().describe('JSON Lines documents of an earlier upload of this file that are gone'),
@@ -123,6 +125,19 @@ export const documentListSchema = z.object({
 });
 
 export const deleteResponseSchema = z.object({ id: z.number().int(), deleted: z.literal(true), chunksRemoved: z.number().int() });
+
+export const jobSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['upload', 'delete']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+    .describe('cancelled: its request went away before it was handed off, or the service stopped; documents committed before stay'),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  progress: z.object({ filesDone: z.number().int(), filesTotal: z.number().int(), passagesEmbedded: z.number().int() }),
+  result: z.unknown().optional().describe('What the request would have answered: the upload response (also when it failed or was cancelled), or the deletion'),
+  error: z.object({ status: z.number().int(), code: z.string(), detail: z.string() }).optional().describe('The problem the request would have answered'),
+});
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 

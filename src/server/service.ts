@@ -17,6 +17,7 @@ import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
 import { COMMIT_WAIT_MS, createApp } from './app';
 import { KeyRing } from './auth';
 import { gateGenerator, Mutex, Semaphore } from './gate';
+import { JobQueue } from './jobs';
 import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
 import { createLogger, type Logger } from './logger';
@@ -82,10 +83,11 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     throw e;
   }
   const writer = new Mutex();
+  const jobs = new JobQueue(writer);
   const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
   let draining = false;
   const app = createApp({
-    config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, writer, turns, beforeWrite, metrics, logger,
+    config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, jobs, turns, beforeWrite, metrics, logger,
     isDraining: () => draining, ledgerWritable: () => ledgerWritable,
   });
   let server: Server | null = null;
@@ -138,8 +140,17 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     shutdown(graceMs = 10_000) {
       stopped ??= (async () => {
         draining = true;
-        const clean = await closeServer(graceMs);
-        await writer.idle(); // an upload whose client left still finishes its current file
+        const deadline = Date.now() + graceMs;
+        let clean = await closeServer(graceMs);
+        // Writes that outlive their requests (202) go on until the deadline, then stop between
+        // embedding batches (nothing half-done is committed; they can be sent again).
+        const cut = setTimeout(() => {
+          const n = jobs.cancelAll('the service is stopping');
+          if (n > 0) logger.warn({ jobs: n }, 'cancelled unfinished writes: the service is stopping');
+        }, Math.max(0, deadline - Date.now()));
+        await writer.idle();
+        clearTimeout(cut);
+        if (Date.now() > deadline) clean = false;
         await deps.close(); // flushes the index
         return { clean };
       })();

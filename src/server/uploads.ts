@@ -108,10 +108,11 @@ async function ingestOne(target: IngestTarget, file: IncomingFile, root: string)
 }
 
 /**
- * Ingest uploaded files one after the other (the caller holds the writer lock), then flush the
- * knowledge. Files not started when `target.signal` aborts are reported as failed with code `timeout`.
+ * Ingest uploaded files one after the other (the caller holds the writer lock, and saves the
+ * index after). Files not started when `target.signal` aborts are reported as failed with code
+ * `cancelled`; `onFile` is told as each file is done.
  */
-export async function ingestUploads(target: IngestTarget, files: readonly IncomingFile[], dataDir: string): Promise<FileResult[]> {
+export async function ingestUploads(target: IngestTarget, files: readonly IncomingFile[], dataDir: string, onFile?: (r: FileResult) => void): Promise<FileResult[]> {
   const { signal } = target;
   const root = uploadsDir(dataDir);
   fs.mkdirSync(root, { recursive: true });
@@ -119,7 +120,7 @@ export async function ingestUploads(target: IngestTarget, files: readonly Incomi
   try {
     for (const file of files) {
       if (signal?.aborted) {
-        results.push(failed(shownName(file.originalName), 'timeout', 'the request ended before this file was ingested'));
+        results.push(failed(shownName(file.originalName), 'cancelled', 'the upload was cancelled before this file was ingested'));
         continue;
       }
       try {
@@ -127,10 +128,10 @@ export async function ingestUploads(target: IngestTarget, files: readonly Incomi
       } catch (e) {
         results.push(failed(shownName(file.originalName), 'internal', errorMessage(e).split(path.resolve(file.tempPath)).join('(upload)')));
       }
+      onFile?.(results[results.length - 1]);
     }
   } finally {
     for (const f of files) fs.rmSync(path.dirname(f.tempPath), { recursive: true, force: true });
-    await target.knowledge.flush();
   }
   return results;
 }
