@@ -160,7 +160,8 @@ export class HnswIndex {
     try {
       const facts = checkIndexFile(indexPath, dimension);
       if (manifest.file && (facts.size !== manifest.file.size || facts.sha256 !== manifest.file.sha256)) {
-        return empty(`${indexPath} is not the file its manifest describes (${facts.size} bytes, expected ${manifest.file.size}, or another checksum)`);
+        const how = facts.size !== manifest.file.size ? `it is ${facts.size} bytes, the manifest says ${manifest.file.size}` : 'its sha256 is not the one in the manifest';
+        return empty(`${indexPath} is not the file its manifest describes (${how})`);
       }
       index.readIndexSync(indexPath);
     } catch (e) {
