@@ -72,7 +72,8 @@ export const UNREAD_BODY_GRACE_MS = 1000;
  * client still sending a slow body holds no socket (Node would otherwise read and discard it).
  */
 function closeAfter(req: Request, res: Response): void {
-  if (req.complete) return;
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (req.complete || !hasBody) return;
   res.setHeader('connection', 'close');
   res.once('finish', () => {
     setTimeout(() => req.socket.destroy(), UNREAD_BODY_GRACE_MS).unref();

@@ -50,8 +50,11 @@ test.each([
   expect(r.closedAfterMs).toBeLessThan(5000);
 });
 
-test('an error to a request whose body was read keeps the connection alive', async () => {
+test('an error to a request whose body was read, or that has none, keeps the connection alive', async () => {
   const res = await fetch(`${s.url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"question": ""}' });
   expect(res.status).toBe(401);
   expect(res.headers.get('connection')).toBe('keep-alive');
+  const get = await fetch(`${s.url}/v1/documents`);
+  expect(get.status).toBe(401);
+  expect(get.headers.get('connection')).toBe('keep-alive');
 });
