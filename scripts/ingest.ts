@@ -5,7 +5,9 @@
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { createEmbedder } from '../src/embed';
 import { errorMessage, isSobreError } from '../src/errors';
+import path from 'node:path';
 import { ingestPaths, type IngestProgress } from '../src/ingest/pipeline';
+import type { SkippedGroup } from '../src/ingest/types';
 import { openKnowledge } from '../src/knowledge';
 
 const USAGE = 'usage: npm run ingest -- <files or folders...> [--prune] [--data-dir DIR] [--chunk-size N] [--chunk-overlap N]';
@@ -25,6 +27,19 @@ function progressPrinter(): (p: IngestProgress) => void {
       process.stderr.write(`progress: ${p.filesDone}/${p.filesTotal} files, ${line}\n`);
     }
   };
+}
+
+const SHOWN_PER_REASON = 5;
+
+/** "skipped 35 files: 30 unsupported type, 3 template, 2 too large", then a line per reason naming a few. */
+function skippedLines(groups: readonly SkippedGroup[]): string[] {
+  const total = groups.reduce((n, g) => n + g.files.length, 0);
+  if (total === 0) return [];
+  const shown = (files: readonly string[]) => files.slice(0, SHOWN_PER_REASON).map((f) => path.relative(process.cwd(), f) || f).join(', ');
+  return [
+    `skipped ${total} file${total === 1 ? '' : 's'}: ${groups.map((g) => `${g.files.length} ${g.reason}`).join(', ')}`,
+    ...groups.map((g) => `  ${g.reason}: ${shown(g.files)}${g.files.length > SHOWN_PER_REASON ? ` and ${g.files.length - SHOWN_PER_REASON} more` : ''}`),
+  ];
 }
 
 async function main(): Promise<number> {
@@ -56,6 +71,7 @@ async function main(): Promise<number> {
         `in ${s.seconds.toFixed(2)} s; ${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused, ${s.chunksPerSecond.toFixed(1)} chunks/s. ` +
         `Store: ${stats.documents} documents, ${stats.chunks} chunks.`,
     );
+    for (const line of skippedLines(s.skipped)) console.log(line);
     return s.failed > 0 ? 1 : 0;
   } finally {
     await knowledge.close();

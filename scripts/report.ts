@@ -2,8 +2,8 @@
  * npm run report -- [--from ISO] [--to ISO] [--format table|json|csv|html] [--out FILE] [setting flags]
  *
  * Prints the ledger report for a period (default: the last 7 days; from inclusive, to exclusive)
- * read from <dataDir>/sobre.db, opened read-only. Format: --format, else from the --out extension
- * (.json, .csv, .html, .txt), else `table` on a terminal and `json` when piped.
+ * read from <dataDir>/sobre.db (or PostgreSQL with SOBRE_DATABASE_URL: every instance's questions), opened read-only. Format: --format, else from the --out extension
+ * (.json, .csv, .html, .txt), else `table`.
  * The content gap is grouped by normalised text here (no embedding model is loaded).
  * Exit codes: 0 ok, 2 bad arguments or settings, 1 any other failure.
  */
@@ -12,18 +12,18 @@ import path from 'node:path';
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { ComputeLedger } from '../src/ledger/ledger';
-import { SqliteLedgerStore } from '../src/ledger/sqlite-store';
+import { openLedgerStore } from '../src/ledger/open-store';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../src/ledger/render';
 import { resolveReportRange } from '../src/ledger/report-range';
 
 const USAGE = `Usage: npm run report -- [--from ISO] [--to ISO] [--format table|json|csv|html] [--out FILE] [--data-dir DIR]
   --from, --to   ISO 8601 dates (2024-05-01 or 2024-05-01T12:00:00Z); from inclusive, to exclusive; default last 7 days
-  --format       table (default on a terminal), json (default when piped), csv, html
+  --format       table (default), json, csv, html
   --out FILE     write to FILE instead of standard output (format from its extension when --format is absent)
 Any setting flag (see README) is accepted too, e.g. --data-dir.`;
 
 export interface CliIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
@@ -78,8 +78,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const config = loadConfig(io.env, flags, io.cwd);
     const now = io.now ? io.now() : new Date();
     const range = resolveReportRange({ from: args.from, to: args.to }, now);
-    const format = args.format ?? (args.out ? formatFromFile(args.out) : undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
-    const ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir, { readonly: true }), config, { now: () => now });
+    const format = args.format ?? (args.out ? formatFromFile(args.out) : undefined) ?? 'table';
+    const ledger = await ComputeLedger.open(await openLedgerStore(config, { readonly: true }), config, { now: () => now });
     try {
       const text = renderReport(await ledger.report(range), format);
       if (args.out) {

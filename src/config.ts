@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { SobreError } from './errors';
 
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'enum' | 'list';
+type Kind = 'int' | 'number' | 'range' | 'string' | 'bool' | 'enum' | 'list';
 
 interface SettingSpec {
   env: string;
@@ -17,7 +17,20 @@ interface SettingSpec {
   min?: number;
   max?: number;
   values?: readonly string[];
+  /** A `number` that may be left empty (null): a value derived elsewhere applies. */
+  optional?: boolean;
 }
+
+/** A `range` setting: `7` (min = max) or `6-8`, like EcoLogits' ValueOrRange. */
+export interface Interval {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Settings that no longer exist: setting one stops start-up with this explanation. */
+const REMOVED_SETTINGS: Readonly<Record<string, string>> = {
+  SOBRE_ENERGY_SPREAD: 'ranges now come from the ranges of SOBRE_LLM_PARAMS_B, SOBRE_PUE and SOBRE_WUE_ONSITE_L_PER_KWH (docs/energy-method.md)',
+};
 
 export const SETTINGS = {
   port: { env: 'PORT', kind: 'int', default: '3000', min: 0, max: 65535, doc: 'HTTP port of the service' },
@@ -56,16 +69,20 @@ export const SETTINGS = {
   llmMaxTokens: { env: 'SOBRE_LLM_MAX_TOKENS', kind: 'int', default: '256', min: 1, max: 32768, doc: 'Max completion tokens' },
   llmTemperature: { env: 'SOBRE_LLM_TEMPERATURE', kind: 'number', default: '0', min: 0, max: 2, doc: 'Sampling temperature' },
   llmContextTokens: { env: 'SOBRE_LLM_CONTEXT_TOKENS', kind: 'int', default: '4096', min: 256, max: 1000000, doc: 'Model context window, bounds the passages sent' },
-  llmParamsB: { env: 'SOBRE_LLM_PARAMS_B', kind: 'number', default: '0.5', min: 0.001, max: 10000, doc: 'Active parameters of the generator, in billions (energy method)' },
+  llmParamsB: { env: 'SOBRE_LLM_PARAMS_B', kind: 'range', default: '0.5', min: 0.001, max: 10000, doc: 'Active parameters of the generator, in billions (energy method); a range such as `6-8` when uncertain' },
   llmRetries: { env: 'SOBRE_LLM_RETRIES', kind: 'int', default: '2', min: 0, max: 10, doc: 'Retries on 429/5xx' },
-  gridIntensity: { env: 'SOBRE_GRID_GCO2_PER_KWH', kind: 'number', default: '475', min: 0, max: 2000, doc: 'Grid carbon intensity, gCO2e/kWh (CodeCarbon world average)' },
-  pue: { env: 'SOBRE_PUE', kind: 'number', default: '1.2', min: 1, max: 3, doc: 'Datacentre power usage effectiveness for a remote generator' },
-  wueOnSite: { env: 'SOBRE_WUE_ONSITE_L_PER_KWH', kind: 'number', default: '0.55', min: 0, max: 20, doc: 'On-site water use effectiveness, L/kWh' },
-  wueOffSite: { env: 'SOBRE_WUE_OFFSITE_L_PER_KWH', kind: 'number', default: '3.14', min: 0, max: 20, doc: 'Off-site (electricity generation) water intensity, L/kWh' },
+  electricityMix: {
+    env: 'SOBRE_ELECTRICITY_MIX', kind: 'string', default: 'WOR',
+    doc: 'Electricity mix zone of the generator\'s datacentre: `WOR` (world) or an ISO 3166-1 alpha-3 code from EcoLogits\' table (`FRA`, `USA`, ...; docs/energy-method.md)',
+  },
+  gridIntensity: { env: 'SOBRE_GRID_GCO2_PER_KWH', kind: 'number', optional: true, default: '', min: 0, max: 2000, doc: 'Grid carbon intensity, gCO2e/kWh; empty = the electricity mix\'s' },
+  pue: { env: 'SOBRE_PUE', kind: 'range', default: '1.09-1.2', min: 1, max: 3, doc: 'Datacentre power usage effectiveness for a remote generator (a value or a range)' },
+  wueOnSite: { env: 'SOBRE_WUE_ONSITE_L_PER_KWH', kind: 'range', default: '0.09-0.999', min: 0, max: 20, doc: 'On-site (cooling) water use effectiveness, L/kWh (a value or a range)' },
+  wueOffSite: { env: 'SOBRE_WUE_OFFSITE_L_PER_KWH', kind: 'number', optional: true, default: '', min: 0, max: 20, doc: 'Off-site (electricity generation) water intensity, L/kWh; empty = the electricity mix\'s' },
+  embodied: { env: 'SOBRE_EMBODIED', kind: 'bool', default: 'true', doc: 'Estimate the embodied (hardware manufacturing) impacts of a remote LLM call, shown apart from usage' },
   cpuWattsPerCore: { env: 'SOBRE_CPU_WATTS_PER_CORE', kind: 'number', default: '10', min: 0, max: 500, doc: 'Watts per busy core, to turn measured CPU time into Wh' },
   storeQuestions: { env: 'SOBRE_LEDGER_STORE_QUESTIONS', kind: 'enum', default: 'text', values: ['text', 'hash'], doc: 'Ledger keeps question text or only its hash' },
   retentionDays: { env: 'SOBRE_LEDGER_RETENTION_DAYS', kind: 'int', default: '90', min: 0, max: 36500, doc: 'Question text older than this is dropped from the ledger (0 = keep)' },
-  energySpread: { env: 'SOBRE_ENERGY_SPREAD', kind: 'number', default: '2', min: 1, max: 100, doc: 'Range of an estimated LLM energy: low = mid / spread, high = mid × spread (docs/energy-method.md)' },
   gpuWhPerTokenAlpha: { env: 'SOBRE_GPU_WH_PER_TOKEN_ALPHA', kind: 'number', default: '1.1665273170451914e-6', min: 0, max: 1, doc: 'EcoLogits GPU energy fit α: Wh per output token per billion active parameters (scaled by e^(β·batch))' },
   gpuWhPerTokenBeta: { env: 'SOBRE_GPU_WH_PER_TOKEN_BETA', kind: 'number', default: '-0.011205921025579175', min: -1, max: 1, doc: 'EcoLogits GPU energy fit β: batch-size exponent' },
   gpuWhPerTokenGamma: { env: 'SOBRE_GPU_WH_PER_TOKEN_GAMMA', kind: 'number', default: '4.052928146734005e-5', min: 0, max: 1, doc: 'EcoLogits GPU energy fit γ: Wh per output token independent of model size' },
@@ -87,11 +104,29 @@ export const SETTINGS = {
   generatorQueue: { env: 'SOBRE_GENERATOR_QUEUE', kind: 'int', default: '32', min: 0, max: 100000, doc: 'Generator calls waiting for a slot; when full a question gets passages with a notice' },
   logQuestions: { env: 'SOBRE_LOG_QUESTIONS', kind: 'bool', default: 'false', doc: 'Put question text in the request log (API keys are never logged)' },
   embedCacheEntries: { env: 'SOBRE_EMBED_CACHE_ENTRIES', kind: 'int', default: '10000', min: 0, max: 10000000, doc: 'Service: questions and sentences whose vectors are kept in memory (about 2 KB each with USE-lite; 0 = no cache)' },
+  knownQuestions: { env: 'SOBRE_KNOWN_QUESTIONS', kind: 'bool', default: 'true', doc: 'Answer a question the matcher recognises (a FAQ pair, a pinned answer, a cached generated answer) without the router or the LLM' },
+  matchWrongHitRate: {
+    env: 'SOBRE_MATCH_WRONG_HIT_RATE', kind: 'number', default: '0.02', min: 0.001, max: 0.5,
+    doc: 'Share of known-question hits allowed to be wrong; picks the matcher threshold from its validation curve (docs/matching.md)',
+  },
+  cacheTtlHours: { env: 'SOBRE_CACHE_TTL_HOURS', kind: 'number', default: '168', min: 0, max: 87600, doc: 'Hours a cached generated answer is served (0 = until its passages change or it is evicted)' },
+  cacheMaxEntries: { env: 'SOBRE_CACHE_MAX_ENTRIES', kind: 'int', default: '100000', min: 1, max: 100000000, doc: 'Cached generated answers kept; beyond, the least recently used go' },
+  sessionSecret: { env: 'SOBRE_SESSION_SECRET', kind: 'string', default: '', doc: 'Signs browser sign-in sessions (never logged); empty = derived from SOBRE_API_KEYS, so instances with the same keys agree' },
+  sessionTtlMinutes: { env: 'SOBRE_SESSION_TTL_MINUTES', kind: 'int', default: '480', min: 1, max: 43200, doc: 'A browser sign-in lasts this long' },
+  databaseUrl: {
+    env: 'SOBRE_DATABASE_URL', kind: 'string', default: '',
+    doc: 'PostgreSQL (`postgres://user:password@host:5432/db`) holding documents, chunks, vectors and the ledger for several instances; each keeps a replica in SOBRE_DATA_DIR (docs/deployment.md). Empty: SQLite in SOBRE_DATA_DIR',
+  },
+  databaseSchema: { env: 'SOBRE_DATABASE_SCHEMA', kind: 'string', default: 'sobre', doc: 'PostgreSQL schema of Sobre\'s tables (created if missing)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;
-type ValueOf<S> = S extends { kind: 'int' | 'number' }
+type ValueOf<S> = S extends { kind: 'number'; optional: true }
+  ? number | null
+  : S extends { kind: 'int' | 'number' }
   ? number
+  : S extends { kind: 'range' }
+  ? Interval
   : S extends { kind: 'bool' }
     ? boolean
     : S extends { kind: 'list' }
@@ -112,15 +147,25 @@ function parseValue(key: string, spec: SettingSpec, raw: string, source: string)
   const fail = (why: string): never => {
     throw new SobreError('bad_config', `Invalid ${source}=${JSON.stringify(raw)}: ${why}`, { setting: key, value: raw });
   };
+  const inBounds = (n: number): number => {
+    if (spec.min !== undefined && n < spec.min) fail(`must be >= ${spec.min}`);
+    if (spec.max !== undefined && n > spec.max) fail(`must be <= ${spec.max}`);
+    return n;
+  };
   switch (spec.kind) {
     case 'int':
     case 'number': {
+      if (spec.optional && raw.trim() === '') return null;
       const n = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(n)) fail('expected a number');
       if (spec.kind === 'int' && !Number.isInteger(n)) fail('expected an integer');
-      if (spec.min !== undefined && n < spec.min) fail(`must be >= ${spec.min}`);
-      if (spec.max !== undefined && n > spec.max) fail(`must be <= ${spec.max}`);
-      return n;
+      return inBounds(n);
+    }
+    case 'range': {
+      const bounds = parseInterval(raw);
+      if (!bounds) return fail('expected a number or a range such as 1.1-1.3');
+      if (bounds.min > bounds.max) fail('the range must go from low to high');
+      return Object.freeze({ min: inBounds(bounds.min), max: inBounds(bounds.max) });
     }
     case 'bool': {
       const v = raw.trim().toLowerCase();
@@ -136,6 +181,19 @@ function parseValue(key: string, spec: SettingSpec, raw: string, source: string)
     default:
       return raw;
   }
+}
+
+/** `7` or `6-8` (the dash that splits two numbers, so `1e-3-2e-3` works too); null otherwise. */
+function parseInterval(raw: string): Interval | null {
+  const number = (s: string): number | null => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : null);
+  const single = number(raw);
+  if (single !== null) return { min: single, max: single };
+  for (let i = raw.indexOf('-', 1); i > 0; i = raw.indexOf('-', i + 1)) {
+    const min = number(raw.slice(0, i));
+    const max = number(raw.slice(i + 1));
+    if (min !== null && max !== null) return { min, max };
+  }
+  return null;
 }
 
 export interface ParsedArgs {
@@ -180,6 +238,9 @@ export function loadConfig(
   flags: Partial<Record<SettingName, string>> = {},
   cwd: string = process.cwd(),
 ): SobreConfig {
+  for (const [name, why] of Object.entries(REMOVED_SETTINGS)) {
+    if (env[name] !== undefined) throw new SobreError('bad_config', `${name} was removed: ${why}`, { setting: name });
+  }
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
     const fromFlag = flags[key];
@@ -203,8 +264,17 @@ export function loadConfig(
       throw new SobreError('bad_config', 'Invalid SOBRE_API_KEYS: expected comma-separated name:key pairs', { setting: 'apiKeys' });
     }
   }
+  if (!DATABASE_SCHEMA.test(out.databaseSchema as string)) {
+    throw new SobreError('bad_config', `Invalid SOBRE_DATABASE_SCHEMA=${JSON.stringify(out.databaseSchema)}: lower-case letters, digits and _ (63 at most), not starting with a digit`, { setting: 'databaseSchema' });
+  }
+  if ((out.databaseUrl as string) !== '' && !/^postgres(ql)?:\/\//.test(out.databaseUrl as string)) {
+    throw new SobreError('bad_config', 'Invalid SOBRE_DATABASE_URL: expected postgres://user:password@host:port/database', { setting: 'databaseUrl' });
+  }
   return Object.freeze(out) as SobreConfig;
 }
+
+/** A PostgreSQL schema name Sobre accepts: it never needs quoting. */
+export const DATABASE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The README's configuration table, generated from SETTINGS (`npm run docs` writes it; a test checks it). */
 export function settingsMarkdown(): string {

@@ -3,6 +3,7 @@
  * embedder, knowledge, router, generator and ledger a process uses.
  */
 import { AskService } from './answer/ask';
+import { KnownQuestions, type Matcher } from './answer/known-questions';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
 import { AnswerRouter } from './answer/router';
 import type { SobreConfig } from './config';
@@ -13,7 +14,7 @@ import type { Generator } from './generate/types';
 import { openKnowledge } from './knowledge';
 import type { Knowledge } from './knowledge/types';
 import { ComputeLedger } from './ledger/ledger';
-import { SqliteLedgerStore } from './ledger/sqlite-store';
+import { openLedgerStore } from './ledger/open-store';
 import { HybridRetriever } from './retrieve/hybrid-retriever';
 
 export interface SobreDeps {
@@ -25,6 +26,7 @@ export interface SobreDeps {
   generator: Generator | null;
   ledger: ComputeLedger | null;
   ask: AskService;
+  known: KnownQuestions | null;
   /** Flushes and closes the knowledge and the ledger. */
   close(): Promise<void>;
 }
@@ -34,6 +36,8 @@ export interface DepsOptions {
   ledger?: boolean;
   embedder?: Embedder;
   generator?: Generator | null;
+  /** The question matcher for known questions (default: the shipped one, when SOBRE_KNOWN_QUESTIONS is on). */
+  matcher?: Matcher | null;
   /** See `AskDeps.onLedgerWrite`: when set, a ledger failure does not fail the answer. */
   onLedgerWrite?: (error: unknown) => void;
 }
@@ -47,8 +51,10 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const calibration = loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE);
     const router = new AnswerRouter(calibration, config.targetPrecision);
     const retriever = new HybridRetriever(knowledge, embedder);
-    if (opts.ledger !== false) ledger = await ComputeLedger.open(SqliteLedgerStore.open(config.dataDir), config, { embedder });
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, onLedgerWrite: opts.onLedgerWrite });
+    if (opts.ledger !== false) ledger = await ComputeLedger.open(await openLedgerStore(config), config, { embedder });
+    const matcher = opts.matcher !== undefined ? opts.matcher : null;
+    const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, onLedgerWrite: opts.onLedgerWrite });
     const close = async () => {
       try {
         await knowledge.close();
@@ -56,7 +62,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
         await ledger?.close();
       }
     };
-    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, close };
+    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, known, close };
   } catch (e) {
     await knowledge.close();
     await ledger?.close();

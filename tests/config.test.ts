@@ -41,6 +41,28 @@ describe('loadConfig', () => {
     expect((err as SobreError).message).toContain(name);
   });
 
+  it('reads a range setting as a value or low-high, and an optional number as null when empty', () => {
+    const c = loadConfig({ SOBRE_LLM_PARAMS_B: '7', SOBRE_PUE: '1.09-1.14', SOBRE_WUE_ONSITE_L_PER_KWH: '1e-1-2e-1' });
+    expect(c.llmParamsB).toEqual({ min: 7, max: 7 });
+    expect(c.pue).toEqual({ min: 1.09, max: 1.14 });
+    expect(c.wueOnSite).toEqual({ min: 0.1, max: 0.2 });
+    expect(c.gridIntensity).toBeNull();
+    expect(loadConfig({ SOBRE_GRID_GCO2_PER_KWH: '56' }).gridIntensity).toBe(56);
+  });
+
+  it.each([
+    [{ SOBRE_PUE: '1.3-1.1' }, /SOBRE_PUE="1.3-1.1": the range must go from low to high/],
+    [{ SOBRE_PUE: '0.5-1.2' }, /SOBRE_PUE="0.5-1.2": must be >= 1/],
+    [{ SOBRE_LLM_PARAMS_B: '7B' }, /SOBRE_LLM_PARAMS_B="7B": expected a number or a range/],
+    [{ SOBRE_GRID_GCO2_PER_KWH: 'low' }, /SOBRE_GRID_GCO2_PER_KWH="low": expected a number/],
+  ])('refuses the range or optional number %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('refuses a removed setting and says what replaced it', () => {
+    expect(() => loadConfig({ SOBRE_ENERGY_SPREAD: '2' })).toThrow(/SOBRE_ENERGY_SPREAD was removed: ranges now come from/);
+  });
+
   it('names the flag when the bad value came from a flag', () => {
     expect(() => loadConfig({}, { topK: '0' })).toThrow(/--top-k="0"/);
   });

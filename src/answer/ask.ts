@@ -5,7 +5,7 @@
  */
 import type { SobreConfig } from '../config';
 import { errorMessage } from '../errors';
-import { buildPrompt, countTokensApprox } from '../generate/prompt';
+import { buildPrompt, countTokensApprox, PROMPT_VERSION } from '../generate/prompt';
 import type { GenerateEvent, GenerateResult, Generator, GeneratorPassage, TokenUsage } from '../generate/types';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
@@ -13,6 +13,7 @@ import type { ComputeLedger } from '../ledger/ledger';
 import type { AskOutcome } from '../ledger/types';
 import type { HybridRetriever } from '../retrieve/hybrid-retriever';
 import type { Passage } from '../retrieve/types';
+import type { KnownHit, KnownQuestions } from './known-questions';
 import type { AnswerRouter, RouteContext, RouteDecision, RouteExplanation } from './router';
 import type { Route } from './types';
 
@@ -42,11 +43,20 @@ export interface AskTimings {
   totalMs: number;
 }
 
+/** `?explain=1`: the router's features and decision, or the known question a hit matched. */
+export type AskExplanation = Partial<RouteExplanation> & {
+  routeReason?: string;
+  matched?: { question: string; kind: KnownHit['entry']['kind']; probability: number };
+};
+
 export interface AskResponse {
   /** Null when no answer text is given (passages only): nothing pretends to be an LLM answer. */
   answer: string | null;
   route: Route;
-  /** Calibrated probability that a direct answer is correct (see docs/architecture.md). */
+  /**
+   * Calibrated probability that a direct answer is correct (see docs/architecture.md); for a known
+   * question, the matcher's probability that it is the same question (docs/matching.md).
+   */
   confidence: number | null;
   citations: Citation[];
   notice?: string;
@@ -55,7 +65,7 @@ export interface AskResponse {
   model?: string;
   /** The ledger row's estimate for this question (see docs/energy-method.md). */
   compute?: unknown;
-  explain?: RouteExplanation & { routeReason?: string };
+  explain?: AskExplanation;
 }
 
 export type AskStreamEvent =
@@ -72,6 +82,8 @@ export interface AskDeps {
   router: AnswerRouter;
   generator: Generator | null;
   ledger: ComputeLedger | null;
+  /** Known questions (FAQ, curated, cache); null when off. */
+  known: KnownQuestions | null;
   /**
    * Told after each ledger write (null: written). When set, a row that cannot be written does
    * not fail the answer (the service counts and logs it); without it, the error is thrown.
@@ -82,6 +94,8 @@ export interface AskDeps {
 export interface AskOptions {
   explain?: boolean;
   signal?: AbortSignal;
+  /** Whose cached answers apply: the API key's name, '' without keys. */
+  namespace?: string;
 }
 
 const NO_GENERATOR = 'No generator is configured (SOBRE_GENERATOR=none): these are the most relevant passages, not an answer.';
@@ -114,27 +128,49 @@ function toGeneratorPassages(passages: readonly Passage[]): GeneratorPassage[] {
 interface Prepared {
   startedAt: number;
   cpuStart: NodeJS.CpuUsage;
+  vector: Float32Array;
   passages: Passage[];
-  decision: RouteDecision;
+  decision: RouteDecision | null;
+  known: KnownHit | null;
   timings: AskTimings;
+}
+
+/** A known answer's citations: its passages, numbered as its text cites them; a FAQ's with the answer's span. */
+function knownCitations(hit: KnownHit): Citation[] {
+  return hit.entry.citations.map((c, i) => {
+    const span = hit.entry.span;
+    const citation: Citation = { n: i + 1, ...c, score: hit.probability };
+    if (span && span.documentId === c.documentId) citation.sentence = { start: span.start, end: span.end };
+    return citation;
+  });
+}
+
+function knownPassages(hit: KnownHit): Passage[] {
+  return hit.entry.citations.map((c) => ({ ...c, score: hit.probability, bm25: null, cosine: null, lexicalRank: null, denseRank: null }));
 }
 
 export class AskService {
   constructor(private readonly deps: AskDeps) {}
 
-  /** Retrieval and routing: the part every route pays for. */
-  private async prepare(question: string): Promise<Prepared> {
+  /** Known questions first, else retrieval and routing: the part every route pays for. */
+  private async prepare(question: string, namespace: string): Promise<Prepared> {
     const startedAt = performance.now();
     const cpuStart = process.cpuUsage();
-    const { knowledge, embedder, retriever, router, config } = this.deps;
-    const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.calibration.fusion });
+    const { knowledge, embedder, retriever, router, config, known } = this.deps;
+    const [vector] = await embedder.embed([question], 'query');
+    const t0 = performance.now();
+    const timings: AskTimings = { embedMs: t0 - startedAt, searchMs: 0, routeMs: 0, generateMs: 0, totalMs: 0 };
+    const hit = known ? await known.lookup(question, vector, namespace) : null;
+    if (hit) {
+      timings.searchMs = performance.now() - t0;
+      return { startedAt, cpuStart, vector, passages: knownPassages(hit), decision: null, known: hit, timings };
+    }
+    const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.calibration.fusion }, vector);
     const t = performance.now();
-    const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, retrieval.queryVector));
-    const routeMs = performance.now() - t;
-    return {
-      startedAt, cpuStart, passages: retrieval.passages, decision,
-      timings: { embedMs: retrieval.embedMs, searchMs: retrieval.searchMs, routeMs, generateMs: 0, totalMs: 0 },
-    };
+    timings.searchMs = t - t0;
+    const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, vector));
+    timings.routeMs = performance.now() - t;
+    return { startedAt, cpuStart, vector, passages: retrieval.passages, decision, known: null, timings };
   }
 
   async ask(question: string, opts: AskOptions = {}): Promise<AskResponse> {
@@ -146,10 +182,24 @@ export class AskService {
 
   /** The same as `ask`, as events: route first, tokens as a generator produces them, then done. */
   async *askStream(question: string, opts: AskOptions = {}): AsyncGenerator<AskStreamEvent> {
-    const p = await this.prepare(question);
+    const namespace = opts.namespace ?? '';
+    const p = await this.prepare(question, namespace);
     const pathCpu = process.cpuUsage(p.cpuStart);
     const pathCpuMs = (pathCpu.user + pathCpu.system) / 1000;
     const { decision, passages } = p;
+    if (p.known) {
+      const { entry, probability } = p.known;
+      const response: AskResponse = {
+        answer: entry.answer, route: entry.kind, confidence: probability, citations: knownCitations(p.known), timings: p.timings,
+      };
+      if (opts.explain) response.explain = { matched: { question: entry.question, kind: entry.kind, probability } };
+      yield { event: 'route', data: { route: entry.kind, confidence: probability } };
+      p.timings.totalMs = performance.now() - p.startedAt;
+      response.compute = await this.record(question, response, passages, pathCpuMs, undefined, undefined, entry.generation ?? undefined);
+      yield { event: 'done', data: response };
+      return;
+    }
+    if (!decision) throw new Error('no route decision for a question that is not known');
     const citations = toCitations(passages);
     const response: AskResponse = {
       answer: null, route: decision.route, confidence: decision.confidence, citations, timings: p.timings,
@@ -194,6 +244,7 @@ export class AskService {
           kind: result.kind, model: result.model, promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens,
           tokenSource: result.usage.source, latencyMs: result.latencyMs, cpuMs: result.cpuMs,
         };
+        await this.deps.known?.remember(question, p.vector, namespace, result, toGeneratorPassages(passages), PROMPT_VERSION);
       } catch (e) {
         generatorError = errorMessage(e);
         response.route = 'passages';
@@ -208,18 +259,19 @@ export class AskService {
     yield { event: 'done', data: response };
   }
 
-  private async record(question: string, r: AskResponse, passages: readonly Passage[], pathCpuMs: number, generation: AskOutcome['generation'], generatorError?: string): Promise<unknown> {
+  /** `original`: for a cached answer, what its generation spent, which is what this hit avoided. */
+  private async record(question: string, r: AskResponse, passages: readonly Passage[], pathCpuMs: number, generation: AskOutcome['generation'], generatorError?: string, original?: { promptTokens: number; completionTokens: number }): Promise<unknown> {
     const { ledger, config } = this.deps;
     if (!ledger) return undefined;
-    const counterfactual = buildPrompt(question, toGeneratorPassages(passages), {
+    const counterfactualPromptTokens = original?.promptTokens ?? buildPrompt(question, toGeneratorPassages(passages), {
       contextTokens: config.llmContextTokens, maxTokens: config.llmMaxTokens, countTokens: countTokensApprox,
-    });
+    }).promptTokens;
     try {
       const row = await ledger.record({
         at: new Date(), question, route: r.route, confidence: r.confidence,
         stageMs: { embed: r.timings.embedMs, search: r.timings.searchMs, route: r.timings.routeMs, generate: r.timings.generateMs, total: r.timings.totalMs },
         pathCpuMs, citedChunkIds: r.citations.map((c) => c.chunkId),
-        counterfactualPromptTokens: counterfactual.promptTokens, generation, generatorError,
+        counterfactualPromptTokens, counterfactualCompletionTokens: original?.completionTokens, generation, generatorError,
       });
       this.deps.onLedgerWrite?.(null);
       return row;

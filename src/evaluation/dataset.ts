@@ -49,6 +49,12 @@ export function datasetDataDir(config: Pick<SobreConfig, 'dataDir' | 'embedder'>
   return path.join(config.dataDir, 'eval', `${dataset.name}-${embedder}`);
 }
 
+/** With SOBRE_DATABASE_URL: the dataset's own PostgreSQL schema (its replica is in `datasetDataDir`). */
+export function datasetSchema(config: Pick<SobreConfig, 'databaseSchema' | 'embedder'>, dataset: Dataset): string {
+  const name = `${config.databaseSchema}_eval_${dataset.name}_${config.embedder}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  return name.slice(0, 63);
+}
+
 /** The passage id a store source (`<corpus path>#<id>`) refers to. */
 export function passageId(source: string): string {
   return source.slice(source.lastIndexOf('#') + 1);

@@ -18,6 +18,9 @@ export const CHAT_OVERHEAD_TOKENS = 2 * 5 + 3;
 const MIN_TRUNCATED_PASSAGE_TOKENS = 24;
 const TRUNCATION_MARK = ' …';
 
+/** Changes whenever the prompt does: cached answers record the prompt that produced them. */
+export const PROMPT_VERSION = 'sobre-prompt/1';
+
 export const SYSTEM_PROMPT = [
   'You answer questions using only the numbered passages given by the user.',
   'Rules:',
@@ -136,18 +139,40 @@ export function buildPrompt(question: string, passages: readonly GeneratorPassag
  * Passage ids cited in `text` by markers `[n]`, `[n, m]`, `[n][m]` or `[n-m]` (n is 1-based into
  * `passagesUsed`), in order of first appearance, without duplicates; out-of-range numbers are ignored.
  */
+const MARKER = /\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g;
+
+/** The numbers a marker's inside (`2`, `1, 3`, `2-4`) stands for; a range longer than `max` stands for none. */
+function markerNumbers(inside: string, max: number): number[] {
+  const out: number[] = [];
+  for (const part of inside.split(/[,;]/)) {
+    const [a, b] = part.split(/[-–]/).map((s) => Number(s.trim()));
+    if (b === undefined) out.push(a);
+    else if (b >= a && b - a < max) for (let n = a; n <= b; n++) out.push(n);
+  }
+  return out;
+}
+
 export function mapCitations(text: string, passagesUsed: readonly GeneratorPassage[]): number[] {
   const ids: number[] = [];
-  const add = (n: number) => {
-    const p = passagesUsed[n - 1];
-    if (Number.isInteger(n) && n >= 1 && p !== undefined && !ids.includes(p.id)) ids.push(p.id);
-  };
-  for (const m of text.matchAll(/\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g)) {
-    for (const part of m[1].split(/[,;]/)) {
-      const [a, b] = part.split(/[-–]/).map((s) => Number(s.trim()));
-      if (b === undefined) add(a);
-      else if (b >= a && b - a < passagesUsed.length) for (let n = a; n <= b; n++) add(n);
+  for (const m of text.matchAll(MARKER)) {
+    for (const n of markerNumbers(m[1], passagesUsed.length)) {
+      const p = passagesUsed[n - 1];
+      if (Number.isInteger(n) && n >= 1 && p !== undefined && !ids.includes(p.id)) ids.push(p.id);
     }
   }
   return ids;
+}
+
+/**
+ * The same answer with its markers numbered by `cited` (the ids `mapCitations` returned), so it
+ * reads right next to those passages alone: `[3]` becomes `[1]` when passage 3 was cited first.
+ * Markers that cite nothing are left as written.
+ */
+export function renumberCitations(text: string, passagesUsed: readonly GeneratorPassage[], cited: readonly number[]): string {
+  return text.replace(MARKER, (whole, inside: string) => {
+    const numbers = markerNumbers(inside, passagesUsed.length)
+      .map((n) => cited.indexOf(passagesUsed[n - 1]?.id ?? -1) + 1)
+      .filter((n, i, all) => n > 0 && all.indexOf(n) === i);
+    return numbers.length > 0 ? `[${numbers.join(', ')}]` : whole;
+  });
 }

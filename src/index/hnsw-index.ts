@@ -110,7 +110,8 @@ export class HnswIndex {
   private readonly deleted = new Set<number>();
 
   private constructor(
-    private readonly dir: string,
+    /** Where it is saved; null for an index that lives in memory only. */
+    private readonly dir: string | null,
     private readonly index: HierarchicalNSW,
     readonly embedderId: string,
     readonly dimension: number,
@@ -138,12 +139,7 @@ export class HnswIndex {
     const indexPath = path.join(dir, INDEX_FILE);
     removeStaleTempFiles(dir);
     const read = readManifest(dir);
-    const index = new HierarchicalNSW('cosine', dimension);
-    const empty = (discarded: string | null) => {
-      index.initIndex({ maxElements: INITIAL_CAPACITY, m: params.m, efConstruction: params.efConstruction, randomSeed: 42 });
-      index.setEf(params.efSearch);
-      return new HnswIndex(dir, index, embedderId, dimension, params, 0, discarded);
-    };
+    const empty = (discarded: string | null) => HnswIndex.empty(dir, embedderId, dimension, params, discarded);
     const indexExists = fs.existsSync(indexPath);
     if (read.state === 'absent') return empty(indexExists ? `${indexPath} has no manifest (${manifestPath} is missing)` : null);
     if (read.state === 'unreadable') return empty(`${manifestPath} is unreadable: ${read.reason}`);
@@ -157,6 +153,7 @@ export class HnswIndex {
       );
     }
     if (!indexExists) return empty(`${indexPath} is missing`);
+    const index = new HierarchicalNSW('cosine', dimension);
     try {
       const facts = checkIndexFile(indexPath, dimension);
       if (manifest.file && (facts.size !== manifest.file.size || facts.sha256 !== manifest.file.sha256)) {
@@ -175,6 +172,18 @@ export class HnswIndex {
       else opened.live.add(label);
     }
     return opened;
+  }
+
+  /** An index that lives in memory only (rebuilt by its owner; `save` refuses). */
+  static inMemory(embedderId: string, dimension: number, params: HnswParams): HnswIndex {
+    return HnswIndex.empty(null, embedderId, dimension, params, null);
+  }
+
+  private static empty(dir: string | null, embedderId: string, dimension: number, params: HnswParams, discarded: string | null): HnswIndex {
+    const index = new HierarchicalNSW('cosine', dimension);
+    index.initIndex({ maxElements: INITIAL_CAPACITY, m: params.m, efConstruction: params.efConstruction, randomSeed: 42 });
+    index.setEf(params.efSearch);
+    return new HnswIndex(dir, index, embedderId, dimension, params, 0, discarded);
   }
 
   get size(): number {
@@ -229,11 +238,13 @@ export class HnswIndex {
    * leaves the saved index as it was.
    */
   save(generation: number): void {
-    const indexPath = path.join(this.dir, INDEX_FILE);
+    const dir = this.dir;
+    if (dir === null) throw new SobreError('internal', 'An in-memory index is not saved');
+    const indexPath = path.join(dir, INDEX_FILE);
     let file: IndexManifest['file'];
     let replaced = false;
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
+      fs.mkdirSync(dir, { recursive: true });
       writeFileAtomic(indexPath, (tmp) => this.index.writeIndexSync(tmp), (tmp) => {
         const facts = checkIndexFile(tmp, this.dimension);
         if (facts.elements !== this.index.getCurrentCount()) throw new IndexFileError(`it holds ${facts.elements} elements, not ${this.index.getCurrentCount()}`);
@@ -249,12 +260,12 @@ export class HnswIndex {
         savedAt: new Date().toISOString(),
         file,
       };
-      writeFileAtomic(path.join(this.dir, MANIFEST_FILE), (tmp) => fs.writeFileSync(tmp, JSON.stringify(manifest)));
+      writeFileAtomic(path.join(dir, MANIFEST_FILE), (tmp) => fs.writeFileSync(tmp, JSON.stringify(manifest)));
     } catch (e) {
       const why = e instanceof IndexFileError ? `the written file is incomplete (${e.message}; is the disk full?)` : errorMessage(e);
       throw new SobreError(
         'storage_failed',
-        `Could not save the vector index ${indexPath}: ${why}. ${replaced ? 'Its manifest was not updated: the index is rebuilt from the store at the next start' : 'The saved index is unchanged and is brought up to date from the store at the next start'}; free space in SOBRE_DATA_DIR (${this.dir}).`,
+        `Could not save the vector index ${indexPath}: ${why}. ${replaced ? 'Its manifest was not updated: the index is rebuilt from the store at the next start' : 'The saved index is unchanged and is brought up to date from the store at the next start'}; free space in SOBRE_DATA_DIR (${dir}).`,
         { file: indexPath },
         { cause: e },
       );

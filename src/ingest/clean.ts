@@ -1,4 +1,5 @@
 import { stripMarkdown } from './markdown';
+import { LIST_ITEM, reflowText } from './reflow';
 
 // Breaks that are not \n (vertical tab, form feed, NEL, Unicode line/paragraph separators) become
 // newlines before control characters are dropped, so words on either side are not glued together.
@@ -35,4 +36,19 @@ export function cleanText(raw: string): string {
 /** Markdown made readable for quoting (syntax stripped, headings as their own paragraphs), then `cleanText`. */
 export function cleanMarkdown(raw: string): string {
   return cleanText(stripMarkdown(raw));
+}
+
+/** Plain text: `cleanText`, then hard-wrapped lines re-flowed into paragraphs (see `reflowText`). */
+export function cleanPlainText(raw: string): string {
+  return reflowText(cleanText(raw));
+}
+
+const MAX_TITLE_CHARS = 100;
+
+/** A cleaned plain text's first line when it reads as a title: short, alone in its paragraph, no closing punctuation. */
+export function plainTextTitle(text: string): string | null {
+  const [first, second, third] = text.split('\n', 3);
+  const title = first.trim();
+  if (third === undefined || second.trim() !== '' || title.length > MAX_TITLE_CHARS || /[.,;:!]$/.test(title) || LIST_ITEM.test(title)) return null;
+  return /\p{L}/u.test(title) ? title : null;
 }

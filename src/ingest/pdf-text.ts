@@ -1,3 +1,5 @@
+import { joinLines, LIST_ITEM, vocabulary } from './reflow';
+
 /** One pdf.js text item, reduced to what layout needs (position in PDF user space, y grows upwards). */
 export interface PdfTextItem {
   str: string;
@@ -56,26 +58,23 @@ export function pageText(items: readonly PdfTextItem[]): string {
 
 /**
  * Undo the PDF's line wrapping: a line that fills most of the page's width continues on the next
- * line (a hyphen at its end joins the word), so a quoted sentence is not cut at a printed line
- * end. Short lines (headings, a paragraph's last line, list items) keep their break.
+ * line (unless the next starts a list item; a hyphen at its end joins the word or stays, see
+ * `joinLines`), so a quoted sentence is not cut at a printed line end. Short lines (headings, a
+ * paragraph's last line) keep their break.
  */
-export function reflow(text: string): string {
+export function reflow(text: string, vocab: ReadonlySet<string> = vocabulary(text)): string {
   const lines = text.split('\n');
-  const longest = Math.max(0, ...lines.map((l) => l.trimEnd().length));
-  let out = '';
-  lines.forEach((line, i) => {
-    out += line;
-    if (i === lines.length - 1) return;
-    const next = lines[i + 1];
-    const wrapped = line.trim() !== '' && next.trim() !== '' && line.trimEnd().length >= 0.6 * longest;
-    if (!wrapped) out += '\n';
-    else if (/\p{L}-$/u.test(line.trimEnd()) && /^\p{Ll}/u.test(next.trimStart())) out = out.trimEnd().slice(0, -1);
-    else out += ' ';
-  });
-  return out;
+  const longest = lines.reduce((n, l) => Math.max(n, l.trimEnd().length), 0);
+  const wrapped = (i: number): boolean => {
+    const [line, next] = [lines[i], lines[i + 1]];
+    return line.trim() !== '' && next.trim() !== '' && line.trimEnd().length >= 0.6 * longest && !LIST_ITEM.test(next);
+  };
+  return joinLines(lines, wrapped, vocab);
 }
 
 /** Pages joined with a blank line, so a page break is a paragraph break. */
 export function pdfText(pages: readonly (readonly PdfTextItem[])[]): string {
-  return pages.map((p) => reflow(pageText(p))).join('\n\n');
+  const texts = pages.map(pageText);
+  const vocab = vocabulary(texts.join('\n'));
+  return texts.map((t) => reflow(t, vocab)).join('\n\n');
 }

@@ -14,9 +14,10 @@ import type { Embedder } from '../embed/types';
 import { errorMessage, SobreError } from '../errors';
 import type { Knowledge } from '../knowledge/types';
 import { chunkText } from './chunk';
+import { extractFaq } from './faq';
 import { sha256Hex } from './hash';
-import { listFiles, loadFile } from './load';
-import type { LoadFailure, LoadedDocument } from './types';
+import { groupSkipped, listFiles, loadFile } from './load';
+import type { LoadFailure, LoadedDocument, SkippedFile, SkippedGroup } from './types';
 
 export type DocumentOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -40,6 +41,11 @@ export interface IngestSummary {
   seconds: number;
   chunksPerSecond: number;
   failures: LoadFailure[];
+  /**
+   * Every file not ingested, by reason: templates and unsupported files found in folders (not
+   * failures), and files that failed as a whole (also in `failures`).
+   */
+  skipped: SkippedGroup[];
   /** Per document, for callers that report per-file results (REST uploads). */
   documents: { source: string; documentId: number; outcome: DocumentOutcome; chunks: number }[];
 }
@@ -50,6 +56,13 @@ export interface IngestOptions {
   /** Seconds between index saves during a long run. */
   saveIntervalSeconds?: number;
 }
+
+/**
+ * Mixed into every content and raw-file hash. Bump it when loading, cleaning, chunking or FAQ
+ * rules change what a file yields: the next ingest then reads every file again (chunks whose
+ * text is unchanged keep their vectors, so little is embedded again).
+ */
+export const INGEST_RULES_VERSION = 'rules-2';
 
 export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes' | 'embedBatchSize'>;
 
@@ -84,7 +97,7 @@ export function documentName(roots: readonly string[], file: string, source: str
 /** Ingest one loaded document under `name` (see `documentName`). */
 export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, name: string): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
   const { knowledge, embedder, settings } = target;
-  const contentHash = sha256Hex(`${doc.title}\n${doc.text}`);
+  const contentHash = sha256Hex(`${INGEST_RULES_VERSION}\n${doc.title}\n${doc.text}`);
   const existing = await knowledge.findDocument(doc.source);
   if (existing && existing.contentHash === contentHash && existing.name === name) {
     return { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 };
@@ -104,6 +117,9 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, 
   }
   const byHash = new Map<string, Float32Array>();
   [...toEmbed.keys()].forEach((h, i) => byHash.set(h, vectors[i]));
+  const pairs = extractFaq(doc);
+  const questionVectors = pairs.length > 0 ? await embedder.embed(pairs.map((p) => p.question), 'query') : [];
+  const faq = pairs.map((p, i) => ({ ...p, vector: questionVectors[i] }));
   checkNotAborted(target.signal);
   await target.beforeWrite?.();
   checkNotAborted(target.signal);
@@ -111,6 +127,7 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, 
     { source: doc.source, name, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
     chunks,
     byHash,
+    faq,
   );
   return {
     documentId: result.documentId,
@@ -126,7 +143,7 @@ async function rawFileHash(file: string, maxBytes: number): Promise<string | nul
   try {
     const stat = await fs.promises.stat(file);
     if (!stat.isFile() || stat.size > maxBytes) return null;
-    return createHash('sha256').update(await fs.promises.readFile(file)).digest('hex');
+    return createHash('sha256').update(INGEST_RULES_VERSION).update(await fs.promises.readFile(file)).digest('hex');
   } catch {
     return null;
   }
@@ -159,10 +176,11 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
   const started = Date.now();
   const summary: IngestSummary = {
     added: 0, updated: 0, unchanged: 0, failed: 0, pruned: 0,
-    chunksEmbedded: 0, chunksReused: 0, seconds: 0, chunksPerSecond: 0, failures: [], documents: [],
+    chunksEmbedded: 0, chunksReused: 0, seconds: 0, chunksPerSecond: 0, failures: [], skipped: [], documents: [],
   };
-  const { files, failures } = await listFiles([...paths]);
+  const { files, failures, skipped } = await listFiles([...paths]);
   summary.failures.push(...failures);
+  const notIngested: SkippedFile[] = [...skipped];
   const seen = new Set<string>();
   const filesRead = new Set<string>();
   let chunksDone = 0;
@@ -185,6 +203,7 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
     }
     const loaded = await loadFile(file, { maxFileBytes: settings.maxFileBytes });
     summary.failures.push(...loaded.failures);
+    notIngested.push(...loaded.skipped);
     if (loaded.documents.length > 0) filesRead.add(file);
     let complete = loaded.failures.length === 0 && loaded.documents.length > 0;
     for (const doc of loaded.documents) {
@@ -214,6 +233,7 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
   if (opts.prune) summary.pruned = await pruneMissing(target, seen, filesRead);
   await knowledge.flush();
   summary.failed = summary.failures.length;
+  summary.skipped = groupSkipped([...notIngested, ...summary.failures.flatMap((f) => (f.skip ? [{ path: f.path, reason: f.skip }] : []))]);
   summary.seconds = (Date.now() - started) / 1000;
   summary.chunksPerSecond = rate();
   return summary;

@@ -120,11 +120,99 @@ export interface KnowledgeStats {
   indexVectors: number;
 }
 
+/** Where a known answer comes from: a generated answer kept, a document's FAQ, an admin's pin. */
+export type KnownKind = 'cache' | 'faq' | 'curated';
+
+/** What a generated answer cost, kept with its cache entry (the ledger's counterfactual for a hit). */
+export interface KnownGeneration {
+  generator: string;
+  model: string;
+  promptVersion: string;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A cached or curated answer to store (FAQ pairs come with their document: `commitDocument`). */
+export interface KnownAnswerInput {
+  kind: 'cache' | 'curated';
+  /** Who may be answered with it: an API key's name, or '' for everyone. */
+  namespace: string;
+  question: string;
+  /** The question's unit vector from the knowledge's embedder. */
+  vector: Float32Array;
+  answer: string;
+  /** The chunks the answer was built from; the entry goes when any of them goes. */
+  citedChunkIds: readonly number[];
+  generation?: KnownGeneration;
+  expiresAt?: Date | null;
+}
+
+/** A question/answer pair found in a document at ingest (offsets in its cleaned text). */
+export interface FaqInput {
+  question: string;
+  vector: Float32Array;
+  answer: string;
+  answerStart: number;
+  answerEnd: number;
+}
+
+export interface KnownAnswer {
+  id: number;
+  kind: KnownKind;
+  namespace: string;
+  question: string;
+  answer: string;
+  /** The cited chunks as they are now, each with its first document. */
+  citations: ChunkSource[];
+  /** FAQ: the answer's offsets in its document. */
+  span: { documentId: number; start: number; end: number } | null;
+  generation: KnownGeneration | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date;
+  hits: number;
+}
+
+/** A known question near a new one: what the question matcher compares. */
+export interface KnownCandidate {
+  id: number;
+  kind: KnownKind;
+  text: string;
+  vector: Float32Array;
+}
+
+export interface KnownFilter {
+  kind?: KnownKind;
+  namespace?: string;
+}
+
+/**
+ * Known questions with their answers. An entry whose cited chunk is removed is removed in the
+ * same step as the chunk; an expired entry is never returned.
+ */
+export interface KnownAnswers {
+  /** The `k` known questions nearest to `vector` among these namespaces (cosine), unexpired. */
+  nearest(vector: Float32Array, namespaces: readonly string[], k: number): Promise<KnownCandidate[]>;
+  /** The entry, if it still exists, has not expired and all its cited chunks are still there. */
+  get(id: number): Promise<KnownAnswer | undefined>;
+  /** Store a cached or curated answer; one entry per (kind, namespace, normalised question): a new one replaces it. */
+  put(entry: KnownAnswerInput): Promise<KnownAnswer>;
+  /** Count a hit (for eviction and the admin list). */
+  touch(id: number): Promise<void>;
+  list(filter: KnownFilter, page: { limit: number; offset: number }): Promise<KnownAnswer[]>;
+  count(filter: KnownFilter): Promise<number>;
+  /** Remove matching entries (FAQ pairs only go with their document); returns how many. */
+  remove(filter: KnownFilter & { id?: number }): Promise<number>;
+  /** Drop expired entries, then the least recently used cache entries beyond `maxCacheEntries`. */
+  prune(maxCacheEntries: number): Promise<number>;
+}
+
 export interface Knowledge extends TermStats {
   /** Where it lives, for messages and logs (a folder, or a database without its password). */
   readonly location: string;
   /** What opening repaired (vectors restored into, or removed from, the dense index). */
   readonly opened: SyncReport;
+  readonly known: KnownAnswers;
 
   /** The best `k` chunks of each retriever, each scored on both signals, unranked. */
   candidates(query: CandidateQuery, k: number): Promise<Candidate[]>;
@@ -146,10 +234,10 @@ export interface Knowledge extends TermStats {
   /** Which of these chunk hashes are stored already (so need no embedding). */
   knownChunkHashes(hashes: readonly string[]): Promise<Set<string>>;
   /**
-   * Insert or replace a document with its chunks, in one step for every reader. `vectors` holds
-   * a vector for every chunk hash not stored yet.
+   * Insert or replace a document with its chunks and its FAQ pairs, in one step for every reader.
+   * `vectors` holds a vector for every chunk hash not stored yet.
    */
-  commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): Promise<CommitResult>;
+  commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>, faq?: readonly FaqInput[]): Promise<CommitResult>;
   /** Remove a document and the chunks no other document uses; `not_found` if there is none. */
   deleteDocument(id: number): Promise<DeleteResult>;
 

@@ -4,7 +4,7 @@
  * measured cost of Sobre's own path. Pure: the running completion mean is passed in.
  */
 import { SobreError } from '../errors';
-import { cpuTimeWh, datacentreImpact, hostImpact, inferenceFlops, remoteLlmEnergy } from './energy';
+import { cpuTimeWh, hostImpact, inferenceFlops, paramsMidB, remoteLlmEstimate } from './energy';
 import type { MethodSnapshot } from './method';
 import type { AskOutcome, CallStatus, LlmAccount, PathAccount } from './types';
 
@@ -24,6 +24,8 @@ export function callStatusOf(outcome: Pick<AskOutcome, 'route' | 'generatorError
   switch (outcome.route) {
     case 'direct':
     case 'cache':
+    case 'faq':
+    case 'curated':
     case 'abstain':
       return 'avoided';
     case 'generate':
@@ -50,6 +52,7 @@ export function validateOutcome(o: AskOutcome): void {
   if (o.confidence !== null && !Number.isFinite(o.confidence)) throw new SobreError('bad_request', 'AskOutcome.confidence must be a number or null');
   checkCount('pathCpuMs', o.pathCpuMs);
   checkCount('counterfactualPromptTokens', o.counterfactualPromptTokens);
+  if (o.counterfactualCompletionTokens !== undefined) checkCount('counterfactualCompletionTokens', o.counterfactualCompletionTokens);
   if (o.pathRaplWh !== undefined) checkCount('pathRaplWh', o.pathRaplWh);
   if (o.generation) {
     checkCount('generation.promptTokens', o.generation.promptTokens);
@@ -68,20 +71,23 @@ function pathAccount(o: AskOutcome, m: MethodSnapshot): PathAccount {
 
 /** The call a conventional RAG would have made: EcoLogits on the configured model size. */
 function counterfactualCall(o: AskOutcome, m: MethodSnapshot, stats: CompletionStats, basis: 'real' | 'counterfactual'): LlmAccount {
-  const completion = counterfactualCompletion(m, stats);
-  const energy = remoteLlmEnergy(m, m.llmParamsB, completion.tokens);
+  const completion = o.counterfactualCompletionTokens !== undefined
+    ? { tokens: o.counterfactualCompletionTokens, source: 'caller' as const }
+    : counterfactualCompletion(m, stats);
+  const estimate = remoteLlmEstimate(m, completion.tokens);
   return {
     basis,
     kind: m.generator === 'none' ? null : m.generator,
     model: m.llmModel,
-    paramsB: m.llmParamsB,
+    paramsB: paramsMidB(m),
     promptTokens: o.counterfactualPromptTokens,
     completionTokens: completion.tokens,
     tokenSource: completion.source,
-    flops: inferenceFlops(m, m.llmParamsB, o.counterfactualPromptTokens + completion.tokens),
+    flops: inferenceFlops(m, paramsMidB(m), o.counterfactualPromptTokens + completion.tokens),
     energySource: 'ecologits',
     latencyMs: null,
-    impact: datacentreImpact(m, energy.itWh),
+    impact: estimate.impact,
+    embodied: estimate.embodied,
   };
 }
 
@@ -93,20 +99,20 @@ function realCall(o: AskOutcome, m: MethodSnapshot, stats: CompletionStats): Llm
     basis: 'real' as const,
     kind: g.kind,
     model: g.model,
-    paramsB: m.llmParamsB,
+    paramsB: paramsMidB(m),
     promptTokens: g.promptTokens,
     completionTokens: g.completionTokens,
     tokenSource: g.tokenSource,
-    flops: inferenceFlops(m, m.llmParamsB, tokens),
+    flops: inferenceFlops(m, paramsMidB(m), tokens),
     latencyMs: g.latencyMs,
   };
   if (g.kind === 'local') {
     const measured = g.cpuMs !== undefined;
     const wh = cpuTimeWh(measured ? (g.cpuMs as number) : g.latencyMs, m.cpuWattsPerCore);
-    return { ...base, energySource: measured ? 'cpu-time' : 'latency-one-core', impact: hostImpact(m, wh) };
+    return { ...base, energySource: measured ? 'cpu-time' : 'latency-one-core', impact: hostImpact(m, wh), embodied: null };
   }
-  const energy = remoteLlmEnergy(m, m.llmParamsB, g.completionTokens, g.latencyMs / 1000);
-  return { ...base, energySource: 'ecologits', impact: datacentreImpact(m, energy.itWh) };
+  const estimate = remoteLlmEstimate(m, g.completionTokens, g.latencyMs / 1000);
+  return { ...base, energySource: 'ecologits', impact: estimate.impact, embodied: estimate.embodied };
 }
 
 export function estimateOutcome(o: AskOutcome, m: MethodSnapshot, stats: CompletionStats): OutcomeEstimate {

@@ -29,6 +29,9 @@ export function headlineMetrics(r: Report): Metric[] {
     { id: 'wh_avoided', label: 'Energy avoided', value: a.impact.wh.mid, low: a.impact.wh.low, high: a.impact.wh.high, unit: 'Wh' },
     { id: 'gco2e_avoided', label: 'Carbon avoided', value: a.impact.gco2e.mid, low: a.impact.gco2e.low, high: a.impact.gco2e.high, unit: 'gCO2e' },
     { id: 'water_l_avoided', label: 'Water avoided', value: a.impact.waterL.mid, low: a.impact.waterL.low, high: a.impact.waterL.high, unit: 'L' },
+    { id: 'embodied_gco2e_avoided', label: 'Embodied carbon avoided (hardware manufacturing)', value: a.embodied.gco2e.mid, low: a.embodied.gco2e.low, high: a.embodied.gco2e.high, unit: 'gCO2e' },
+    { id: 'embodied_adpe_avoided', label: 'Embodied abiotic depletion avoided', value: a.embodied.adpeKgSbEq.mid, low: a.embodied.adpeKgSbEq.low, high: a.embodied.adpeKgSbEq.high, unit: 'kgSbeq' },
+    { id: 'embodied_pe_avoided', label: 'Embodied primary energy avoided', value: a.embodied.peMj.mid, low: a.embodied.peMj.low, high: a.embodied.peMj.high, unit: 'MJ' },
     { id: 'path_cpu_ms', label: 'Retrieval path CPU time', value: t.path.cpuMs, unit: 'ms' },
     { id: 'path_wh', label: 'Retrieval path energy', value: t.path.wh, unit: 'Wh' },
     { id: 'path_gco2e', label: 'Retrieval path carbon', value: t.path.gco2e, unit: 'gCO2e' },
@@ -38,6 +41,7 @@ export function headlineMetrics(r: Report): Metric[] {
     { id: 'net_water_l', label: 'Net water saving', value: t.net.waterL.mid, low: t.net.waterL.low, high: t.net.waterL.high, unit: 'L' },
     { id: 'tokens_generated', label: 'Tokens of real LLM calls', value: t.generated.tokens, unit: 'tokens' },
     { id: 'wh_generated', label: 'Energy of real LLM calls', value: t.generated.impact.wh.mid, low: t.generated.impact.wh.low, high: t.generated.impact.wh.high, unit: 'Wh' },
+    { id: 'embodied_gco2e_generated', label: 'Embodied carbon of real LLM calls', value: t.generated.embodied.gco2e.mid, low: t.generated.embodied.gco2e.low, high: t.generated.embodied.gco2e.high, unit: 'gCO2e' },
   ];
 }
 
@@ -72,6 +76,6 @@ export function formatConstant(v: number | string): string {
 
 export function formatRange(m: Metric): string {
   const mid = formatValue(m.value, m.unit);
-  if (m.low === undefined || m.high === undefined) return mid;
+  if (m.low === undefined || m.high === undefined || m.low === m.high) return mid;
   return `${mid} (${formatValue(m.low, m.unit)} – ${formatValue(m.high, m.unit)})`;
 }

@@ -1,7 +1,7 @@
 /** The compute ledger's public surface. */
 export { ComputeLedger, type LedgerOptions } from './ledger';
 export type {
-  AskOutcome, CallStatus, GenerationOutcome, Impact, LedgerRow, LlmAccount, PathAccount, Range3, ReportRange,
+  AskOutcome, CallStatus, EmbodiedImpact, GenerationOutcome, Impact, LedgerRow, LlmAccount, PathAccount, Range3, ReportRange,
 } from './types';
 export type { Report } from './report-types';
 export { renderReport, REPORT_FORMATS, type ReportFormat } from './render';
@@ -10,3 +10,5 @@ export { startPathMeter, detectRaplZones, type PathMeasurement } from './path-me
 export { methodFromConfig, METHOD_VERSION, type MethodSnapshot } from './method';
 export type { LedgerStore } from './store';
 export { SqliteLedgerStore } from './sqlite-store';
+export { PostgresLedgerStore } from './postgres-store';
+export { openLedgerStore } from './open-store';

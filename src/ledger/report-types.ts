@@ -1,6 +1,6 @@
 /** The shape of a ledger report, as served at /v1/report and rendered by render.ts. */
 import type { ContentGap } from './content-gap';
-import type { CallStatus, Impact, PathEnergySource, Range3, Route } from './types';
+import type { CallStatus, EmbodiedImpact, Impact, PathEnergySource, Range3, Route } from './types';
 
 export interface TokenTotals {
   calls: number;
@@ -8,7 +8,10 @@ export interface TokenTotals {
   completionTokens: number;
   tokens: number;
   flops: number;
+  /** Usage impacts. */
   impact: Impact;
+  /** Embodied (hardware manufacturing) impacts, apart from usage; rows without them count 0. */
+  embodied: EmbodiedImpact;
 }
 
 export interface PathTotals {
@@ -44,7 +47,7 @@ export interface ReportTotals {
   generated: TokenTotals;
   /** Sobre's own path (embedding + search + routing) for every question. */
   path: PathTotals;
-  /** avoided − path, per bound (the path is a point value). */
+  /** avoided − path, per bound (the path is a point value); usage impacts only. */
   net: Impact;
   equivalents: Equivalent[];
 }
@@ -93,5 +96,5 @@ export interface Report {
   methodVersions: string[];
 }
 
-export const ROUTES: readonly Route[] = ['direct', 'cache', 'generate', 'passages', 'abstain'];
+export const ROUTES: readonly Route[] = ['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain'];
 export const CALL_STATUSES: readonly CallStatus[] = ['avoided', 'made', 'failed', 'unavailable'];

@@ -5,7 +5,7 @@
  * 48 h, UTC days otherwise.
  */
 import { SobreError } from '../errors';
-import { addImpact, addRange, pointRange, scaleRange, zeroImpact } from './energy';
+import { addEmbodied, addImpact, addRange, pointRange, scaleRange, zeroEmbodied, zeroImpact } from './energy';
 import { assumptionsOf } from './assumptions';
 import type { ContentGap } from './content-gap';
 import { EQUIVALENT_FACTORS, type MethodSnapshot } from './method';
@@ -20,7 +20,7 @@ const DAY_MS = 24 * HOUR_MS;
 const MAX_BUCKETS = 10_000;
 
 function emptyTokens(): TokenTotals {
-  return { calls: 0, promptTokens: 0, completionTokens: 0, tokens: 0, flops: 0, impact: zeroImpact() };
+  return { calls: 0, promptTokens: 0, completionTokens: 0, tokens: 0, flops: 0, impact: zeroImpact(), embodied: zeroEmbodied() };
 }
 
 function countBy<K extends string>(keys: readonly K[], values: readonly K[]): Record<K, number> {
@@ -37,6 +37,7 @@ function addTokens(t: TokenTotals, row: LedgerRow): void {
   t.tokens += row.llm.promptTokens + row.llm.completionTokens;
   t.flops += row.llm.flops;
   t.impact = addImpact(t.impact, row.llm.impact);
+  if (row.llm.embodied) t.embodied = addEmbodied(t.embodied, row.llm.embodied);
 }
 
 function minus(r: Range3, point: number): Range3 {

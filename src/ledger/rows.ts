@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { MethodSnapshot } from './method';
-import type { CallStatus, LedgerRow, LlmAccount, PathEnergySource, Route } from './types';
+import type { CallStatus, EmbodiedImpact, LedgerRow, LlmAccount, PathEnergySource, Range3, Route } from './types';
 
 /** NFKC, lower case, punctuation and symbols to spaces, whitespace collapsed. */
 export function normalizeQuestion(question: string): string {
@@ -43,6 +43,15 @@ interface DbRow {
   water_l_low: number | null;
   water_l_mid: number | null;
   water_l_high: number | null;
+  embodied_gco2e_low: number | null;
+  embodied_gco2e_mid: number | null;
+  embodied_gco2e_high: number | null;
+  embodied_adpe_kg_sb_low: number | null;
+  embodied_adpe_kg_sb_mid: number | null;
+  embodied_adpe_kg_sb_high: number | null;
+  embodied_pe_mj_low: number | null;
+  embodied_pe_mj_mid: number | null;
+  embodied_pe_mj_high: number | null;
   path_cpu_ms: number;
   path_wh: number;
   path_gco2e: number;
@@ -56,7 +65,9 @@ const COLUMNS = [
   'at_ms', 'route', 'call_status', 'confidence', 'question_text', 'question_sha256', 'stage_ms', 'cited_chunk_ids',
   'llm_basis', 'llm_kind', 'llm_model', 'llm_params_b', 'prompt_tokens', 'completion_tokens', 'token_source', 'flops',
   'llm_energy_source', 'llm_latency_ms', 'wh_low', 'wh_mid', 'wh_high', 'gco2e_low', 'gco2e_mid', 'gco2e_high',
-  'water_l_low', 'water_l_mid', 'water_l_high', 'path_cpu_ms', 'path_wh', 'path_gco2e', 'path_water_l',
+  'water_l_low', 'water_l_mid', 'water_l_high',
+  'embodied_gco2e_low', 'embodied_gco2e_mid', 'embodied_gco2e_high', 'embodied_adpe_kg_sb_low', 'embodied_adpe_kg_sb_mid',
+  'embodied_adpe_kg_sb_high', 'embodied_pe_mj_low', 'embodied_pe_mj_mid', 'embodied_pe_mj_high', 'path_cpu_ms', 'path_wh', 'path_gco2e', 'path_water_l',
   'path_energy_source', 'generator_error', 'method',
 ] as const;
 
@@ -65,6 +76,7 @@ export const INSERT_SQL = `INSERT INTO ledger_questions (${COLUMNS.join(', ')}) 
 /** Named parameters for INSERT_SQL. */
 export function toDbParams(row: Omit<LedgerRow, 'id'>): Omit<DbRow, 'id'> {
   const llm = row.llm;
+  const emb = llm?.embodied;
   return {
     at_ms: row.at.getTime(),
     route: row.route,
@@ -93,6 +105,15 @@ export function toDbParams(row: Omit<LedgerRow, 'id'>): Omit<DbRow, 'id'> {
     water_l_low: llm?.impact.waterL.low ?? null,
     water_l_mid: llm?.impact.waterL.mid ?? null,
     water_l_high: llm?.impact.waterL.high ?? null,
+    embodied_gco2e_low: emb?.gco2e.low ?? null,
+    embodied_gco2e_mid: emb?.gco2e.mid ?? null,
+    embodied_gco2e_high: emb?.gco2e.high ?? null,
+    embodied_adpe_kg_sb_low: emb?.adpeKgSbEq.low ?? null,
+    embodied_adpe_kg_sb_mid: emb?.adpeKgSbEq.mid ?? null,
+    embodied_adpe_kg_sb_high: emb?.adpeKgSbEq.high ?? null,
+    embodied_pe_mj_low: emb?.peMj.low ?? null,
+    embodied_pe_mj_mid: emb?.peMj.mid ?? null,
+    embodied_pe_mj_high: emb?.peMj.high ?? null,
     path_cpu_ms: row.path.cpuMs,
     path_wh: row.path.wh,
     path_gco2e: row.path.gco2e,
@@ -101,6 +122,15 @@ export function toDbParams(row: Omit<LedgerRow, 'id'>): Omit<DbRow, 'id'> {
     generator_error: row.generatorError,
     method: JSON.stringify(row.method),
   };
+}
+
+function embodiedFromDb(r: DbRow): EmbodiedImpact | null {
+  const range = (low: number | null, mid: number | null, high: number | null): Range3 | null =>
+    low === null || mid === null || high === null ? null : { low, mid, high };
+  const gco2e = range(r.embodied_gco2e_low, r.embodied_gco2e_mid, r.embodied_gco2e_high);
+  const adpeKgSbEq = range(r.embodied_adpe_kg_sb_low, r.embodied_adpe_kg_sb_mid, r.embodied_adpe_kg_sb_high);
+  const peMj = range(r.embodied_pe_mj_low, r.embodied_pe_mj_mid, r.embodied_pe_mj_high);
+  return gco2e && adpeKgSbEq && peMj ? { gco2e, adpeKgSbEq, peMj } : null;
 }
 
 function llmFromDb(r: DbRow): LlmAccount | null {
@@ -122,6 +152,7 @@ function llmFromDb(r: DbRow): LlmAccount | null {
       gco2e: { low: n(r.gco2e_low), mid: n(r.gco2e_mid), high: n(r.gco2e_high) },
       waterL: { low: n(r.water_l_low), mid: n(r.water_l_mid), high: n(r.water_l_high) },
     },
+    embodied: embodiedFromDb(r),
   };
 }
 

@@ -48,4 +48,10 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       INSERT INTO ledger_completion_stats (id, calls, tokens) VALUES (1, 0, 0);
     `);
   },
+  // Embodied (hardware manufacturing) impacts of the LLM call, apart from usage; NULL on older rows.
+  (db) => {
+    for (const metric of ['embodied_gco2e', 'embodied_adpe_kg_sb', 'embodied_pe_mj']) {
+      for (const bound of ['low', 'mid', 'high']) db.exec(`ALTER TABLE ledger_questions ADD COLUMN ${metric}_${bound} REAL`);
+    }
+  },
 ];

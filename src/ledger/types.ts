@@ -5,10 +5,12 @@
 import type { MethodSnapshot } from './method';
 
 /**
- * The routes a question can take (`cache` is reserved for a future answer cache). Declared here,
- * below the router, because the ledger records them; `answer/` re-exports it.
+ * The routes a question can take: a known question (`cache`: a generated answer kept; `faq`: a
+ * document's own question and answer; `curated`: an admin's pinned answer), a `direct` answer
+ * from a passage, a generated one, passages only, or an abstention. Declared here, below the
+ * router, because the ledger records them; `answer/` re-exports it.
  */
-export type Route = 'direct' | 'cache' | 'generate' | 'passages' | 'abstain';
+export type Route = 'direct' | 'cache' | 'faq' | 'curated' | 'generate' | 'passages' | 'abstain';
 
 /** What the pipeline tells the ledger about one answered question. */
 export interface AskOutcome {
@@ -28,6 +30,8 @@ export interface AskOutcome {
   citedChunkIds: number[];
   /** Tokens of the prompt a conventional RAG would have sent for these passages. */
   counterfactualPromptTokens: number;
+  /** Completion tokens of the avoided call when known (a cached answer: what its generation spent). */
+  counterfactualCompletionTokens?: number;
   generation?: GenerationOutcome;
   /** Set when the generator failed / timed out / circuit open (route 'passages'). */
   generatorError?: string;
@@ -60,11 +64,23 @@ export interface Range3 {
   high: number;
 }
 
-/** Energy at the wall (facility, PUE included), carbon and water of one piece of work. */
+/** Usage impacts: energy at the wall (facility, PUE included), carbon and water of one piece of work. */
 export interface Impact {
   wh: Range3;
   gco2e: Range3;
   waterL: Range3;
+}
+
+/**
+ * Embodied impacts: this work's share of the manufacturing footprint of the hardware it ran on
+ * (EcoLogits' GWP, ADPe and PE, in its units), kept apart from usage.
+ */
+export interface EmbodiedImpact {
+  gco2e: Range3;
+  /** Abiotic depletion potential, kg antimony equivalent. */
+  adpeKgSbEq: Range3;
+  /** Primary energy, MJ. */
+  peMj: Range3;
 }
 
 /** How an LLM energy figure was obtained. */
@@ -77,6 +93,7 @@ export interface LlmAccount {
   basis: 'real' | 'counterfactual';
   kind: 'openai' | 'local' | null;
   model: string;
+  /** Active parameters, billions (the middle of the range when SOBRE_LLM_PARAMS_B is one). */
   paramsB: number;
   promptTokens: number;
   completionTokens: number;
@@ -85,6 +102,8 @@ export interface LlmAccount {
   energySource: LlmEnergySource;
   latencyMs: number | null;
   impact: Impact;
+  /** Null when not estimated: a `local` generation, embodied impacts switched off, or a row older than them. */
+  embodied: EmbodiedImpact | null;
 }
 
 /** The measured cost of Sobre's own path (embedding + search + routing). */

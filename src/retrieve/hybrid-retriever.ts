@@ -37,9 +37,10 @@ export class HybridRetriever {
     private readonly embedder: Embedder,
   ) {}
 
-  async retrieve(question: string, opts: RetrieveOptions): Promise<RetrievalResult> {
+  /** `vector`: the question's, when the caller embedded it already. */
+  async retrieve(question: string, opts: RetrieveOptions, vector?: Float32Array): Promise<RetrievalResult> {
     const t0 = performance.now();
-    const [queryVector] = await this.embedder.embed([question], 'query');
+    const queryVector = vector ?? (await this.embedder.embed([question], 'query'))[0];
     const t1 = performance.now();
     const scored = await this.knowledge.candidates({ text: question, vector: queryVector }, opts.candidateK);
     const passages = await this.rank(scored, opts.weights ?? DEFAULT_FUSION, opts.topK);

@@ -13,6 +13,7 @@ import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
+import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
 import { requireAccess, type Access, type KeyRing } from './auth';
 import { requestContext } from './context';
@@ -27,6 +28,7 @@ import { buildOpenApi } from './openapi';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
 import { reportRoutes } from './report-routes';
+import { Sessions } from './session';
 import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
 import { parseOr400, reportQuerySchema } from './schemas';
 import { TurnQueue } from './turns';
@@ -35,7 +37,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'embedBatchSize'
+  | 'embedBatchSize' | 'apiKeys' | 'sessionSecret' | 'sessionTtlMinutes'
 >;
 
 export interface AppDeps {
@@ -83,9 +85,13 @@ export function createApp(deps: AppDeps): express.Express {
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
   const ring = deps.keys;
+  const sessions = new Sessions({
+    apiKeys: config.apiKeys, secret: config.sessionSecret, ttlMinutes: config.sessionTtlMinutes,
+    authenticate: (key) => ring.lookup(key),
+  });
   const perKey = keyRateLimit(config.rateLimitPerKey);
   const guard = (access: Access, timeoutMs = config.requestTimeoutMs): RequestHandler[] => [
-    requireAccess(ring, access),
+    requireAccess(ring, access, (req, res) => sessions.identify(req, res)),
     ...(perKey ? [perKey] : []),
     deadline(timeoutMs, renderError),
   ];
@@ -104,6 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
   const perAddress = addressRateLimit(config.rateLimitPerIp);
   if (perAddress) app.use(perAddress);
 
+  app.use(sessions.routes(ring.configured));
   app.use(opsRoutes({
     knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, ledgerWritable: deps.ledgerWritable ?? (() => true),
     admin: guard('admin'), open: guard('public'),
@@ -112,6 +119,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(askRoutes({
     ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
+  }));
+  app.use(answerRoutes({
+    known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
   }));
   app.use(documentRoutes({
     config, knowledge: deps.knowledge, embedder: deps.embedder, jobs: deps.jobs, metrics, before: guard('admin'), beforeUpload: guard('admin', config.uploadTimeoutMs),
@@ -124,6 +134,7 @@ export function createApp(deps: AppDeps): express.Express {
       parseOr400(reportQuerySchema, req.query, 'query');
       next();
     }];
+    app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
     app.use(reportRoutes({ ledger: deps.ledger }));
   }

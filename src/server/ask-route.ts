@@ -51,7 +51,7 @@ export function askRoutes(deps: AskRouteDeps): express.Router {
       throw httpError(503, 'overloaded', errorMessage(err), { headers: { 'retry-after': '1' } });
     }
     if (!stream) {
-      const answer = await deps.ask.ask(body.question, { explain, signal: ctx.signal });
+      const answer = await deps.ask.ask(body.question, { explain, signal: ctx.signal, namespace: ctx.keyName ?? '' });
       deps.metrics.observeAnswer(answer.route, answer.compute);
       if (!res.headersSent) res.json(answer);
       return;
@@ -59,11 +59,11 @@ export function askRoutes(deps: AskRouteDeps): express.Router {
     res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     try {
-      for await (const e of deps.ask.askStream(body.question, { explain, signal: ctx.signal })) {
+      for await (const e of deps.ask.askStream(body.question, { explain, signal: ctx.signal, namespace: ctx.keyName ?? '' })) {
         if (e.event === 'done') deps.metrics.observeAnswer(e.data.route, e.data.compute);
         if (res.writableEnded || ctx.signal.aborted) continue;
-        // A direct answer or an abstention is one `answer` event with the whole response.
-        if (e.event === 'done' && (e.data.route === 'direct' || e.data.route === 'abstain')) writeSse(res, { event: 'answer', data: e.data });
+        // A direct answer, a known question or an abstention is one `answer` event with the whole response.
+        if (e.event === 'done' && e.data.route !== 'generate' && e.data.route !== 'passages') writeSse(res, { event: 'answer', data: e.data });
         writeSse(res, e);
       }
     } catch (err) {

@@ -12,7 +12,7 @@
  *   twice stop start-up with a message naming the key, never showing it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { SobreError } from '../errors';
 import { contextOf, type Scope } from './context';
 import { httpError } from './problem';
@@ -87,6 +87,11 @@ export class KeyRing {
     return found;
   }
 
+  /** The scope of the key named `name` now, or null when there is none. */
+  scopeOf(name: string): Scope | null {
+    return this.keys.find((k) => k.name === name)?.scope ?? null;
+  }
+
   /** The name of the key, or null. */
   identify(presented: string): string | null {
     return this.lookup(presented)?.name ?? null;
@@ -108,9 +113,15 @@ export function presentedKey(req: Request): { key: string | null; conflict: bool
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="sobre"' };
 
-/** Authenticate (any access) and authorise for `access`; sets the context's key name and scope. */
-export function requireAccess(ring: KeyRing, access: Access): RequestHandler {
-  return (req, res, next) => {
+/** A signed-in browser's identity (session.ts `Sessions.identify`): the same key name a header gives. */
+export type SessionLookup = (req: Request, res: Response) => Promise<{ name: string } | null>;
+
+/**
+ * Authenticate (any access) and authorise for `access`; sets the context's key name and scope.
+ * A signed-in browser has the scope its key has now (a key dropped from SOBRE_API_KEYS ends it).
+ */
+export function requireAccess(ring: KeyRing, access: Access, session?: SessionLookup): RequestHandler {
+  return async (req, res, next) => {
     if (access === 'public') return next();
     if (access === 'admin' && !ring.configured) {
       return next(httpError(403, 'forbidden', 'Admin routes are disabled: set SOBRE_API_KEYS (comma-separated name:key pairs) and send a key as Authorization: Bearer <key> or x-api-key'));
@@ -118,9 +129,17 @@ export function requireAccess(ring: KeyRing, access: Access): RequestHandler {
     if (!ring.configured) return next();
     const { key, conflict } = presentedKey(req);
     if (conflict) return next(httpError(401, 'unauthorized', 'Authorization and x-api-key carry different keys: send one key', { headers: CHALLENGE }));
-    if (!key) return next(httpError(401, 'unauthorized', 'An API key is required: send Authorization: Bearer <key> or x-api-key: <key>', { headers: CHALLENGE }));
-    const found = ring.lookup(key);
-    if (found === null) return next(httpError(401, 'unauthorized', 'The API key is not valid', { headers: CHALLENGE }));
+    let found: KeyIdentity | null;
+    if (key) found = ring.lookup(key);
+    else {
+      const signedIn = session ? await session(req, res) : null;
+      if (!signedIn) return next(httpError(401, 'unauthorized', 'An API key is required: send Authorization: Bearer <key> or x-api-key: <key>', { headers: CHALLENGE }));
+      const scope = ring.scopeOf(signedIn.name);
+      found = scope ? { name: signedIn.name, scope } : null;
+    }
+    if (found === null) {
+      return next(httpError(401, 'unauthorized', key ? 'The API key is not valid' : 'The key this session was signed in with is no longer configured: sign in again', { headers: CHALLENGE }));
+    }
     const ctx = contextOf(res);
     ctx.keyName = found.name;
     ctx.scope = found.scope;

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     const s = await service.ingest([config.corpusDir]);
     logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
     for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
+    for (const g of s.skipped) logger.info({ reason: g.reason, files: g.files.length }, 'files not ingested');
   }
   const { url, port } = await service.listen();
   const stats = await knowledge.stats();

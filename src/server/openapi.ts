@@ -16,7 +16,7 @@ interface ResponseSpec {
 }
 
 export interface OperationSpec {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path (`/v1/documents/:id`). */
   path: string;
   summary: string;
@@ -90,6 +90,23 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       method: 'get', path: '/v1/jobs/:id', summary: 'A write (upload or deletion) answered with 202: its status, progress, result or error', tag: 'documents', access: 'admin',
       params: s.jobIdParamsSchema, query: s.noQuerySchema, responses: { 200: json('The job', s.jobSchema), 404: problem('No such job (jobs are kept an hour, and forgotten on restart)') },
     },
+    {
+      method: 'get', path: '/v1/answers', summary: 'List known answers: FAQ pairs found in documents, pinned answers, cached generated answers', tag: 'known questions', access: 'admin',
+      query: s.knownListQuerySchema, responses: { 200: json('A page of known answers, oldest first', s.knownListSchema) },
+    },
+    {
+      method: 'put', path: '/v1/answers', summary: 'Pin an answer to a question (replaces an earlier pin of the same question)', tag: 'known questions', access: 'admin',
+      query: s.noQuerySchema, body: { 'application/json': s.curatedAnswerRequestSchema(maxQuestionChars) },
+      responses: { 200: json('The pinned answer', s.knownAnswerSchema), 404: problem('A cited chunk does not exist'), 415: problem('Not application/json') },
+    },
+    {
+      method: 'delete', path: '/v1/answers', summary: 'Clear cached (or pinned) answers, all or one namespace', tag: 'known questions', access: 'admin',
+      query: s.knownClearQuerySchema, responses: { 200: json('How many were removed', s.knownRemovedSchema) },
+    },
+    {
+      method: 'delete', path: '/v1/answers/:id', summary: 'Remove one cached or pinned answer', tag: 'known questions', access: 'admin',
+      params: s.knownIdParamsSchema, responses: { 200: json('Removed', s.knownRemovedSchema), 404: problem('No such answer, or a FAQ pair (it goes with its document)') },
+    },
     { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/ledger/report-types.ts)', anyObject) } },
     {
       method: 'get', path: '/v1/report.csv', summary: 'The ledger report as CSV', tag: 'report', access: 'admin', query: s.reportQuerySchema,
@@ -98,6 +115,19 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
     {
       method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script)', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
+    },
+    {
+      method: 'get', path: '/signin', summary: 'The sign-in form for the admin pages (a browser cannot send a key header)', tag: 'sign-in', access: 'public', query: s.signInQuerySchema,
+      responses: { 200: { description: 'HTML form', content: { 'text/html': { type: 'string' } } } },
+    },
+    {
+      method: 'post', path: '/signin', summary: 'Sign in with an API key: sets the session cookie (HttpOnly, SameSite=Strict) and redirects to `next`', tag: 'sign-in', access: 'public',
+      body: { 'application/x-www-form-urlencoded': s.signInFormSchema },
+      responses: { 303: { description: 'Signed in: redirect to `next`' }, 401: { description: 'Wrong key: the form again', content: { 'text/html': { type: 'string' } } }, 403: problem('Sign-in disabled (no SOBRE_API_KEYS) or from another site') },
+    },
+    {
+      method: 'post', path: '/signout', summary: "Sign out: clears the session cookie (needs the session's CSRF token)", tag: 'sign-in', access: 'public',
+      responses: { 303: { description: 'Signed out: redirect to /signin' }, 403: problem('Missing or wrong CSRF token') },
     },
   ];
 }

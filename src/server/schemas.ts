@@ -51,6 +51,13 @@ export const uploadedFilesSchema = z
 
 export const noQuerySchema = z.object({});
 
+export const signInQuerySchema = z.object({ next: z.string().max(200).optional().describe('Same-site path to go to once signed in (default /review)') });
+
+export const signInFormSchema = z.object({
+  key: z.string().describe('An API key from SOBRE_API_KEYS (never in a query string)'),
+  next: z.string().max(200).optional(),
+});
+
 /** Parse with a schema or throw a 400 (413 for a question over the limit) problem. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const parsed = schema.safeParse(value);
@@ -81,8 +88,8 @@ export const citationSchema = z.object({
 
 export const askResponseSchema = z.object({
   answer: z.string().nullable().describe('Null when only passages are given'),
-  route: z.enum(['direct', 'cache', 'generate', 'passages', 'abstain']),
-  confidence: z.number().nullable().describe('Calibrated probability that a direct answer is correct'),
+  route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
+  confidence: z.number().nullable().describe('Calibrated probability that a direct answer is correct; for a known question (cache, faq, curated), that it is the same question as the one it matched'),
   citations: z.array(citationSchema),
   notice: z.string().optional(),
   timings: z.object({ embedMs: z.number(), searchMs: z.number(), routeMs: z.number(), generateMs: z.number(), totalMs: z.number() }),
@@ -93,7 +100,7 @@ export const askResponseSchema = z.object({
 });
 
 export const sseDescription =
-  'Server-sent events: `route` {route, confidence} first; `token` {text} while a generator writes; for a direct answer or an abstention one `answer` event with the full response; always a final `done` event with the full response (the schema of application/json). An `error` event {code, detail} replaces `done` if the answer fails mid-stream.';
+  'Server-sent events: `route` {route, confidence} first; `token` {text} while a generator writes; for a direct answer, a known question (cache, faq, curated) or an abstention one `answer` event with the full response; always a final `done` event with the full response (the schema of application/json). An `error` event {code, detail} replaces `done` if the answer fails mid-stream.';
 
 const documentResultSchema = z.object({
   id: z.number().int(),
@@ -156,3 +163,45 @@ export const problemSchema = z.looseObject({
   code: z.string(),
   requestId: z.string().optional(),
 });
+
+/** Known answers (FAQ pairs, pinned answers, the cache). */
+const knownKind = z.enum(['cache', 'faq', 'curated']);
+
+export const knownListQuerySchema = z.object({
+  kind: knownKind.optional(),
+  namespace: z.string().max(200).optional().describe("An API key's name ('' = everyone's)"),
+  limit: z.string().regex(/^[1-9][0-9]{0,3}$/, 'limit must be 1..9999').optional(),
+  offset: z.string().regex(/^[0-9]{1,9}$/, 'offset must be a non-negative integer').optional(),
+});
+
+export const knownClearQuerySchema = z.object({
+  kind: z.enum(['cache', 'curated']).optional().describe('FAQ pairs go with their documents, not here'),
+  namespace: z.string().max(200).optional(),
+});
+
+export const knownIdParamsSchema = z.object({
+  id: z.string().regex(/^[1-9][0-9]{0,15}$/, 'id must be a positive integer').describe('Known answer id'),
+});
+
+export const curatedAnswerRequestSchema = (maxQuestionChars: number) => z.strictObject({
+  question: z.string().trim().min(1).max(maxQuestionChars),
+  answer: z.string().trim().min(1).max(4000),
+  chunkIds: z.array(z.number().int().positive()).max(20).optional().describe('Passages the answer cites; the answer goes when any of them goes'),
+});
+
+export const knownAnswerSchema = z.object({
+  id: z.number().int(),
+  kind: knownKind,
+  namespace: z.string(),
+  question: z.string(),
+  answer: z.string(),
+  citations: z.array(z.object({ chunkId: z.number().int(), documentId: z.number().int(), title: z.string(), source: z.string() })),
+  generation: z.object({ generator: z.string(), model: z.string(), promptVersion: z.string(), promptTokens: z.number(), completionTokens: z.number() }).nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string(),
+  hits: z.number().int(),
+});
+
+export const knownListSchema = z.object({ total: z.number().int(), answers: z.array(knownAnswerSchema) });
+export const knownRemovedSchema = z.object({ removed: z.number().int() });

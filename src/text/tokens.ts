@@ -35,17 +35,36 @@ export function contentWords(text: string): string[] {
 // the FTS vocabulary and coverage features compare the same forms ("listens" = "listen").
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const porter = require('@stdlib/nlp-porter-stemmer') as (word: string) => string;
+// Snowball's French stemmer (Orama's build of it). Loaded by require: the package declares its
+// subpaths in "exports", which this project's module resolution does not read for types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const snowballFrench = (require('@orama/stemmers/french') as { stemmer: (word: string) => string }).stemmer;
 
-export function stem(word: string): string {
+export type StemLanguage = 'en' | 'fr';
+
+/**
+ * The stem of one word. English: Porter, on the folded word (today's behaviour). French: Snowball
+ * on the lower-case word with its accents (its rules read them: "-ées", "-èrent"), then folded
+ * like everything else, so "énergétiques" and "energetique" meet at "energet".
+ */
+export function stem(word: string, lang: StemLanguage = 'en'): string {
+  if (lang === 'fr') return fold(snowballFrench(word.normalize('NFC').toLowerCase()));
   return porter(word);
 }
 
+/** Words of a text in lower case with their accents, for stemmers that read accents. */
+function lowerWords(text: string): string[] {
+  return text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 /** Stems of all the words of a text. */
-export function stems(text: string): string[] {
-  return words(text).map(stem);
+export function stems(text: string, lang: StemLanguage = 'en'): string[] {
+  if (lang === 'fr') return lowerWords(text).map((w) => stem(w, 'fr'));
+  return words(text).map((w) => stem(w));
 }
 
 /** Stems of the words that carry meaning. */
-export function contentStems(text: string): string[] {
-  return contentWords(text).map(stem);
+export function contentStems(text: string, lang: StemLanguage = 'en'): string[] {
+  if (lang === 'fr') return lowerWords(text).filter((w) => !STOPWORDS.has(fold(w))).map((w) => stem(w, 'fr'));
+  return contentWords(text).map((w) => stem(w));
 }

@@ -1,4 +1,4 @@
-import { cleanMarkdown, cleanText } from '../../src/ingest/clean';
+import { cleanMarkdown, cleanPlainText, cleanText } from '../../src/ingest/clean';
 import { markdownTitle, stripMarkdown } from '../../src/ingest/markdown';
 
 describe('cleanText', () => {
@@ -85,8 +85,8 @@ describe('cleanMarkdown', () => {
     );
   });
 
-  it('turns table pipes into spaces and drops the separator row', () => {
-    expect(cleanMarkdown('| Name | Age |\n|------|:---:|\n| Bob | 42 |\n\nAfter.')).toBe('Name Age\nBob 42\n\nAfter.');
+  it('turns each table row into a sentence carrying the header', () => {
+    expect(cleanMarkdown('| Name | Age |\n|------|:---:|\n| Bob | 42 |\n\nAfter.')).toBe('Name: Bob; Age: 42.\n\nAfter.');
   });
 
   it('drops HTML comments, tags, reference definitions and front matter', () => {
@@ -94,9 +94,9 @@ describe('cleanMarkdown', () => {
     expect(cleanMarkdown(md)).toBe('Text here and bold ref.');
   });
 
-  it('keeps fenced code content verbatim, without the fences', () => {
-    const md = 'Before.\n```bash\n# a comment, not a heading\nrm *.tmp*\n```\nAfter.';
-    expect(cleanMarkdown(md)).toBe('Before.\n\n# a comment, not a heading\nrm *.tmp*\n\nAfter.');
+  it('keeps fenced code content verbatim between fences: "```lang" opens, a bare "```" closes', () => {
+    const md = 'Before.\n```bash\n# a comment, not a heading\nrm *.tmp*\n```\nAfter.\n~~~\nplain\n~~~';
+    expect(cleanMarkdown(md)).toBe('Before.\n\n```bash\n# a comment, not a heading\nrm *.tmp*\n```\n\nAfter.\n\n```code\nplain\n```');
   });
 
   it('keeps autolinks as their URL and horizontal rules as paragraph breaks', () => {
@@ -114,20 +114,28 @@ describe('markdownTitle', () => {
     expect(markdownTitle('Setext Title\n===\n')).toBe('Setext Title');
   });
 
-  it('is null without a level-1 heading', () => {
-    expect(markdownTitle('## only h2\ntext')).toBeNull();
+  it('is else the first heading of any level, and null without a heading', () => {
+    expect(markdownTitle('## only h2\ntext\n### h3')).toBe('only h2');
     expect(markdownTitle('#hashtag is not a heading')).toBeNull();
   });
 });
 
 describe('hostile input stays linear', () => {
   // Each of these took seconds to minutes at this size with the naive regexes (quadratic backtracking).
-  const lines = ['![', '[a ', '~~x ', '** a', '` ', ' ', '\t ', '| '].map((unit) => unit.repeat(Math.ceil(200_000 / unit.length)) + 'x');
+  const lines = ['![', '[a ', '~~x ', '** a', '` ', ' ', '\t ', '| ', '$x ', ':ab', '{ .a', '{ a=', '{{ a ', '\\(a ', '$$a ', '==a ', '++a', 'a-'].map((unit) => unit.repeat(Math.ceil(200_000 / unit.length)) + 'x');
   it.each(lines.map((l) => [JSON.stringify(l.slice(0, 4)), l]))('cleanMarkdown and cleanText on a 200 kB line of %s', (_name, line) => {
     const started = Date.now();
     cleanMarkdown(line);
     cleanText(line);
     markdownTitle(`# ${line}`);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  const documents = ['$$\n', '```\n', '!!! note\n    ', '| a | b |\n|---|---|\n', 'word-\nword ', '    code\n\n', '- item\n  more\n'].map((unit) => unit.repeat(Math.ceil(200_000 / unit.length)));
+  it.each(documents.map((d) => [JSON.stringify(d.slice(0, 12)), d]))('cleanMarkdown and cleanPlainText on 200 kB of %s', (_name, doc) => {
+    const started = Date.now();
+    cleanMarkdown(doc);
+    cleanPlainText(doc);
     expect(Date.now() - started).toBeLessThan(1500);
   });
 });

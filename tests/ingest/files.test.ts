@@ -14,6 +14,7 @@ beforeAll(() => {
   tmp.write('corpus/sub/deeper/d.jsonl', '{"id":"1","text":"d"}');
   tmp.write('corpus/sub/e.PDF', '%PDF-');
   tmp.write('corpus/image.png', 'png');
+  tmp.write('corpus/theme/base.j2', '{{ x }}');
   tmp.write('corpus/.hidden.md', 'hidden');
   tmp.write('corpus/.git/config.txt', 'git');
   tmp.write('corpus/node_modules/pkg/readme.md', 'dep');
@@ -35,6 +36,14 @@ describe('listFiles', () => {
     expect(files.every((f) => path.isAbsolute(f))).toBe(true);
   });
 
+  it('says why it leaves out the other files a folder holds', async () => {
+    const { skipped } = await listFiles([path.join(tmp.dir, 'corpus')]);
+    expect(skipped.map((s) => [path.relative(tmp.dir, s.path), s.reason, s.detail])).toEqual([
+      ['corpus/image.png', 'unsupported type', 'unsupported format .png'],
+      ['corpus/theme/base.j2', 'template', 'template file (.j2), not a document'],
+    ]);
+  });
+
   it('keeps files named explicitly even if unsupported or hidden, and reports missing paths', async () => {
     const missing = path.join(tmp.dir, 'nope');
     const { files, failures } = await listFiles([
@@ -44,7 +53,7 @@ describe('listFiles', () => {
       path.join(tmp.dir, 'other'),
     ]);
     expect(files.map((f) => path.relative(tmp.dir, f))).toEqual(['other/unsupported.xyz', 'corpus/.hidden.md', 'other/z.txt']);
-    expect(failures).toEqual([{ path: missing, reason: 'no such file or directory' }]);
+    expect(failures).toEqual([{ path: missing, reason: 'no such file or directory', skip: 'unreadable' }]);
   });
 
   it('resolves relative paths and lists each file once', async () => {
@@ -66,7 +75,7 @@ describe('listFiles', () => {
   });
 
   it('returns nothing for no paths', async () => {
-    expect(await listFiles([])).toEqual({ files: [], failures: [] });
+    expect(await listFiles([])).toEqual({ files: [], failures: [], skipped: [] });
   });
 });
 

@@ -55,7 +55,7 @@ describe('loadFile: PDF (real pdf.js in a worker thread)', () => {
   it('reports broken PDF bytes', async () => {
     const r = await loadFile(tmp.write('broken.pdf', '%PDF-1.7\nthis is not really a pdf\n%%EOF'), opts);
     expect(r.documents).toEqual([]);
-    expect(r.failures).toEqual([{ path: path.join(tmp.dir, 'broken.pdf'), reason: 'broken PDF: Invalid PDF structure.', code: 'bad_file' }]);
+    expect(r.failures).toEqual([{ path: path.join(tmp.dir, 'broken.pdf'), reason: 'broken PDF: Invalid PDF structure.', code: 'bad_file', skip: 'broken' }]);
   });
 
   it('reports a file that is not a PDF at all', async () => {

@@ -5,7 +5,7 @@
  * processes (or instances) sharing it.
  */
 import { SobreError } from '../../src/errors';
-import type { ChunkInput, DocumentInput, Knowledge } from '../../src/knowledge/types';
+import type { ChunkInput, DocumentInput, Knowledge, KnownAnswerInput } from '../../src/knowledge/types';
 import { stem } from '../../src/text/tokens';
 import { HashEmbedder } from '../helpers/hash-embedder';
 
@@ -154,7 +154,7 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
 
     test('rarer terms weigh more; a term the corpus never has weighs most', async () => {
       await commit(k, '/docs/a.md', ['energy saved', 'energy used', 'water']);
-      const [energy, water, unknown] = ['energy', 'water', 'unknown'].map(stem);
+      const [energy, water, unknown] = ['energy', 'water', 'unknown'].map((w) => stem(w));
       const idf = await k.idf([energy, water, unknown]);
       expect(idf.get(water)).toBeGreaterThan(idf.get(energy) ?? Infinity);
       expect(idf.get(unknown)).toBeGreaterThan(idf.get(water) ?? Infinity);
@@ -191,6 +191,97 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
       const next = await open();
       expect(await next.check()).toEqual({ consistent: true, storeChunks: 2, indexVectors: 2 });
       expect(embedder.embedded).toBe(before);
+    });
+
+    describe('known answers', () => {
+      const vec = async (text: string) => (await embedder.embed([text]))[0];
+      const chunkOf = async (text: string) => (await search(k, text)).sort((a, b) => b.bm25 - a.bm25)[0].chunkId;
+      const put = async (question: string, citedChunkIds: number[], over: Partial<KnownAnswerInput> = {}) =>
+        k.known.put({ kind: 'cache', namespace: 'alice', question, vector: await vec(question), answer: `answer to ${question}`, citedChunkIds, ...over });
+
+      test('a cached answer is found near its question, in its namespace only, with its citations', async () => {
+        await commit(k, '/docs/a.md', ['Owls hunt at night in the forest.', 'Bats sleep by day.']);
+        const owls = await chunkOf('owls hunt');
+        const e = await put('When do owls hunt?', [owls], { generation: { generator: 'openai', model: 'm', promptVersion: 'p1', promptTokens: 300, completionTokens: 40 } });
+        expect(e).toMatchObject({ kind: 'cache', namespace: 'alice', hits: 0, generation: { completionTokens: 40 } });
+        expect(e.citations.map((c) => c.text)).toEqual(['Owls hunt at night in the forest.']);
+        const near = await k.known.nearest(await vec('When do owls hunt?'), ['alice', ''], 3);
+        expect(near[0]).toMatchObject({ id: e.id, kind: 'cache', text: 'When do owls hunt?' });
+        expect(near[0].vector).toHaveLength(64);
+        expect(await k.known.nearest(await vec('When do owls hunt?'), ['bob', ''], 3)).toEqual([]);
+        await k.known.touch(e.id);
+        expect((await k.known.get(e.id))?.hits).toBe(1);
+      });
+
+      test('the same question again replaces its entry; a gone chunk is refused', async () => {
+        await commit(k, '/docs/a.md', ['Owls hunt at night in the forest.']);
+        const owls = await chunkOf('owls');
+        const first = await put('When do owls hunt?', [owls]);
+        const second = await put('when do OWLS hunt', [owls], { answer: 'At night.' });
+        expect(await k.known.get(first.id)).toBeUndefined();
+        expect((await k.known.get(second.id))?.answer).toBe('At night.');
+        expect(await k.known.count({ kind: 'cache' })).toBe(1);
+        await expect(put('Where?', [987654])).rejects.toMatchObject({ code: 'not_found' });
+      });
+
+      test('an entry goes in the same step as a chunk it cites, for every instance', async () => {
+        await commit(k, '/docs/a.md', ['Owls hunt at night in the forest.', 'Bats sleep by day.'], 'v1');
+        const e = await put('When do owls hunt?', [await chunkOf('owls')]);
+        const other = await open();
+        expect(await other.known.get(e.id)).toBeDefined();
+        await commit(k, '/docs/a.md', ['Owls hunt at dawn now.', 'Bats sleep by day.'], 'v2');
+        expect(await k.known.get(e.id)).toBeUndefined();
+        expect(await other.known.get(e.id)).toBeUndefined();
+        expect(await k.known.nearest(await vec('When do owls hunt?'), ['alice'], 3)).toEqual([]);
+        expect(await other.known.nearest(await vec('When do owls hunt?'), ['alice'], 3)).toEqual([]);
+      });
+
+      test('FAQ pairs come and go with their document; removing cache entries leaves them', async () => {
+        const text = ['Which port does it use?', 'It listens on port 3000 by default.'];
+        const { chunks, vectors } = await chunksOf(text);
+        const faq = [{ question: text[0], vector: await vec(text[0]), answer: text[1], answerStart: chunks[1].start, answerEnd: chunks[1].end }];
+        const d = await k.commitDocument(doc('/docs/faq.html'), chunks, vectors, faq);
+        const [hit] = await k.known.nearest(await vec('Which port does it use?'), [''], 1);
+        const entry = await k.known.get(hit.id);
+        expect(entry).toMatchObject({ kind: 'faq', namespace: '', answer: text[1], span: { documentId: d.documentId, start: chunks[1].start, end: chunks[1].end } });
+        expect(entry?.citations[0].text).toBe(text[1]);
+        expect(await k.known.remove({})).toBe(0);
+        expect(await k.known.count({ kind: 'faq' })).toBe(1);
+        await k.commitDocument(doc('/docs/faq.html', 'v2'), chunks, vectors, []);
+        expect(await k.known.count({ kind: 'faq' })).toBe(0);
+        await k.commitDocument(doc('/docs/faq.html', 'v3'), chunks, vectors, faq);
+        expect(await k.known.count({ kind: 'faq' })).toBe(1);
+        await k.deleteDocument(d.documentId);
+        expect(await k.known.count({})).toBe(0);
+      });
+
+      test('expired entries are never returned; prune drops them, then the least recently used beyond the bound', async () => {
+        await commit(k, '/docs/a.md', ['Owls hunt at night.']);
+        const owls = await chunkOf('owls');
+        const old = await put('Expired question?', [owls], { expiresAt: new Date(Date.now() - 1000) });
+        expect(await k.known.get(old.id)).toBeUndefined();
+        expect(await k.known.nearest(await vec('Expired question?'), ['alice'], 5)).toEqual([]);
+        const a = await put('First question?', [owls]);
+        const b = await put('Second question?', [owls]);
+        const c = await put('Third question?', [owls]);
+        await k.known.touch(a.id); // b is now the least recently used
+        expect(await k.known.prune(2)).toBe(2); // the expired one, then b
+        expect(await k.known.get(b.id)).toBeUndefined();
+        expect(await k.known.get(a.id)).toBeDefined();
+        expect(await k.known.get(c.id)).toBeDefined();
+        expect((await k.known.list({ namespace: 'alice' }, { limit: 10, offset: 0 })).map((e) => e.question)).toEqual(['First question?', 'Third question?']);
+      });
+
+      test('curated answers are kept apart from the cache and removed by kind or id', async () => {
+        await commit(k, '/docs/a.md', ['Owls hunt at night.']);
+        const owls = await chunkOf('owls');
+        await put('Cached?', [owls]);
+        const pin = await put('Pinned?', [], { kind: 'curated', namespace: '' });
+        expect(pin.citations).toEqual([]);
+        expect(await k.known.remove({ kind: 'cache' })).toBe(1);
+        expect(await k.known.count({})).toBe(1);
+        expect(await k.known.remove({ id: pin.id })).toBe(1);
+      });
     });
 
     test('another embedder is refused, with what to do', async () => {

@@ -85,7 +85,7 @@ describe('SobreStore', () => {
 
   it('gives rarer terms a higher IDF', () => {
     store.replaceDocument(doc('a'), [chunk(0, 'x', 'energy saved'), chunk(1, 'y', 'energy used'), chunk(2, 'z', 'water')], new Map([['x', vec(0.1)], ['y', vec(0.2)], ['z', vec(0.3)]]));
-    const [energy, water, unknown] = ['energy', 'water', 'unknown'].map(stem);
+    const [energy, water, unknown] = ['energy', 'water', 'unknown'].map((w) => stem(w));
     const idf = store.idf([energy, water, unknown]);
     expect(idf.get(water)).toBeGreaterThan(idf.get(energy) ?? Infinity);
     expect(idf.get(unknown)).toBeGreaterThan(idf.get(water) ?? Infinity);

@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { ComputeLedger } from '../../src/ledger/ledger';
 import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
 import { questionSha256 } from '../../src/ledger/rows';
+import { LEDGER_MIGRATIONS } from '../../src/ledger/schema';
+import { migrate } from '../../src/sqlite/migrate';
 import { SobreError } from '../../src/errors';
 import { clock, generated, openLedger, outcome, testConfig } from './helpers';
 
@@ -26,21 +28,24 @@ describe('record', () => {
     expect(llm.completionTokens).toBe(150);
     expect(llm.tokenSource).toBe('default');
     expect(llm.flops).toBeCloseTo(6.5e11, -3);
-    near(llm.impact.wh.mid, 1.20078e-2);
-    near(llm.impact.wh.low, 6.0039e-3);
-    near(llm.impact.wh.high, 2.40157e-2);
-    near(llm.impact.gco2e.mid, 5.7037e-3);
-    near(llm.impact.waterL.mid, 4.3208e-5);
+    near(llm.impact.wh.mid, 1.14575e-2);
+    near(llm.impact.wh.low, 1.09071e-2);
+    near(llm.impact.wh.high, 1.20078e-2);
+    near(llm.impact.gco2e.mid, 5.4195e-3);
+    near(llm.impact.waterL.mid, 5.7875e-5);
+    near(llm.embodied!.gco2e.mid, 8.637e-4);
     expect(row.path.source).toBe('cpu-time');
     near(row.path.wh, 6.9444e-5);
-    expect(row.method.version).toMatch(/^sobre-ledger\/1/);
+    expect(row.method.version).toMatch(/^sobre-ledger\/2/);
     expect(row.method.gpuWhPerToken.alpha).toBeCloseTo(1.1665273170451914e-6, 15);
     // What was stored is what was returned.
     const stored = await ledger.rows({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-03T00:00:00Z') });
     expect(stored).toEqual([row]);
     const method = JSON.parse((db.prepare('SELECT method FROM ledger_questions').get() as { method: string }).method);
-    expect(method.pue).toBe(1.2);
-    expect(method.gridGco2PerKwh).toBe(475);
+    expect(method.pue).toEqual({ min: 1.09, max: 1.2 });
+    expect(method.electricityMix).toBe('WOR');
+    expect(method.gridGco2PerKwh).toBeCloseTo(473.01, 9);
+    expect(method.embodied.gpu.kgCo2e).toBe(164);
   });
 
   test.each([['direct'], ['cache'], ['abstain']] as const)('route %s counts as avoided', async (route) => {
@@ -81,8 +86,9 @@ describe('record', () => {
     const { ledger } = await openLedger();
     const slow = await ledger.record(generated(150));
     const fast = await ledger.record(generated(150, { generation: { kind: 'openai', model: 'x', promptTokens: 500, completionTokens: 150, tokenSource: 'server', latencyMs: 1000 } }));
-    near(slow.llm!.impact.wh.mid, 1.20078e-2);
+    near(slow.llm!.impact.wh.mid, 1.14575e-2);
     expect(fast.llm!.impact.wh.mid).toBeLessThan(slow.llm!.impact.wh.mid);
+    expect(fast.llm!.embodied!.gco2e.mid).toBeLessThan(slow.llm!.embodied!.gco2e.mid);
   });
 
   test('RAPL energy, when the caller gives it, replaces CPU time × watts', async () => {
@@ -98,6 +104,31 @@ describe('record', () => {
     await expect(ledger.record(outcome({ pathCpuMs: -1 }))).rejects.toThrow(SobreError);
     await expect(ledger.record(outcome({ counterfactualPromptTokens: Number.NaN }))).rejects.toThrow(/counterfactualPromptTokens/);
     expect(await ledger.rows({ from: new Date(0), to: new Date('2100-01-01') })).toHaveLength(0);
+  });
+});
+
+describe('a ledger from before embodied impacts', () => {
+  test('gains the embodied columns on open; its rows read with embodied null, new rows with embodied', async () => {
+    const db = new Database(':memory:');
+    migrate(db, 'ledger', LEDGER_MIGRATIONS.slice(0, 1));
+    db.prepare(`INSERT INTO ledger_questions (at_ms, route, call_status, question_sha256, stage_ms, cited_chunk_ids, llm_basis,
+      wh_low, wh_mid, wh_high, gco2e_low, gco2e_mid, gco2e_high, water_l_low, water_l_mid, water_l_high,
+      path_cpu_ms, path_wh, path_gco2e, path_water_l, path_energy_source, method)
+      VALUES (?, 'direct', 'avoided', 'x', '{}', '[]', 'counterfactual', 1, 2, 3, 1, 2, 3, 1, 2, 3, 25, 0, 0, 0, 'cpu-time', '{"version":"sobre-ledger/1"}')`)
+      .run(new Date('2024-05-02T09:00:00Z').getTime());
+    const ledger = await ComputeLedger.open(SqliteLedgerStore.onDatabase(db), testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
+    await ledger.record(outcome());
+    const [old, fresh] = await ledger.rows({ from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-08T00:00:00Z') });
+    expect(old.llm?.impact.wh.mid).toBe(2);
+    expect(old.llm?.embodied).toBeNull();
+    expect(old.method.version).toBe('sobre-ledger/1');
+    expect(fresh.llm?.embodied?.gco2e.mid).toBeGreaterThan(0);
+  });
+
+  test('SOBRE_EMBODIED=false stores no embodied impacts', async () => {
+    const { ledger } = await openLedger({ embodied: 'false' });
+    expect((await ledger.record(outcome())).llm?.embodied).toBeNull();
+    expect((await ledger.rows({ from: new Date(0), to: new Date('2100-01-01') }))[0].llm?.embodied).toBeNull();
   });
 });
 

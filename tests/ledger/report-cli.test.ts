@@ -11,11 +11,11 @@ import { generated, outcome, testConfig } from './helpers';
 
 let dir: string;
 
-function io(opts: { tty?: boolean } = {}) {
+function io() {
   const out: string[] = [];
   const err: string[] = [];
   const cli: CliIo = {
-    stdout: { write: (s: string) => out.push(s), isTTY: opts.tty ?? false },
+    stdout: { write: (s: string) => out.push(s) },
     stderr: { write: (s: string) => err.push(s) },
     env: { SOBRE_DATA_DIR: dir },
     cwd: dir,
@@ -37,16 +37,23 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('json when piped, for the last 7 days', async () => {
+test('--format json, for the last 7 days', async () => {
   const t = io();
-  expect(await main([], t.cli)).toBe(0);
+  expect(await main(['--format', 'json'], t.cli)).toBe(0);
   const report = JSON.parse(t.out()) as Report;
   expect(report.totals.questions).toBe(2);
   expect(report.totals.llmCallsAvoided).toBe(1);
 });
 
-test('table on a terminal; --from/--to; setting flags such as --data-dir', async () => {
-  const t = io({ tty: true });
+test.each([[[]], [['--format', 'table']]])('a table with %j, terminal or not', async (argv) => {
+  const t = io();
+  expect(await main(argv, t.cli)).toBe(0);
+  expect(t.out()).toMatch(/^Sobre ledger report: /);
+  expect(t.out()).toMatch(/Questions\s+2/);
+});
+
+test('--from/--to; setting flags such as --data-dir', async () => {
+  const t = io();
   expect(await main(['--from', '2024-03-01', '--to=2024-05-08', '--data-dir', dir], t.cli)).toBe(0);
   expect(t.out()).toContain('LLM calls avoided');
   expect(t.out()).toMatch(/Questions\s+3/);
@@ -91,7 +98,7 @@ test('reads while the service holds the store open for writing (WAL)', async () 
   const ledger = await ComputeLedger.open(SqliteLedgerStore.onDatabase(writer), testConfig(), { now: () => new Date('2024-05-08T00:00:00Z') });
   await ledger.record(outcome({ at: new Date('2024-05-06T10:00:00Z') }));
   const t = io();
-  expect(await main([], t.cli)).toBe(0);
+  expect(await main(['--format=json'], t.cli)).toBe(0);
   expect((JSON.parse(t.out()) as Report).totals.questions).toBe(3);
   writer.close();
 });

@@ -32,7 +32,7 @@ describe('totals', () => {
     const r = await sampleReport();
     const t = r.totals;
     expect(t.questions).toBe(7);
-    expect(t.byRoute).toEqual({ direct: 2, cache: 1, generate: 2, passages: 1, abstain: 1 });
+    expect(t.byRoute).toEqual({ direct: 2, cache: 1, faq: 0, curated: 0, generate: 2, passages: 1, abstain: 1 });
     expect(t.byCallStatus).toEqual({ avoided: 4, made: 2, failed: 1, unavailable: 0 });
     expect(t.llmCallsAvoided).toBe(4);
     expect(t.llmCallsAvoidedShare).toBeCloseTo(4 / 7, 12);
@@ -54,7 +54,10 @@ describe('totals', () => {
     const km = t.equivalents.find((e) => e.id === 'car_km')!;
     near(km.value.mid, t.net.gco2e.mid / 120);
     expect(r.methodVersions).toHaveLength(1);
-    expect(r.assumptions.find((a) => a.name === 'grid carbon intensity')?.value).toBe(475);
+    // Embodied carbon follows the latency, so the completion tokens: 8.637e-4 g per 150 (docs worked example).
+    near(t.avoided.embodied.gco2e.mid, 8.637e-4 * (3 + 100 / 150), 1e-4);
+    expect(t.generated.embodied.gco2e.mid).toBeGreaterThan(0);
+    expect(r.assumptions.find((a) => a.name === 'grid carbon intensity')?.value).toBeCloseTo(473.01, 9);
     expect(r.assumptions.every((a) => a.source.length > 0)).toBe(true);
   });
 

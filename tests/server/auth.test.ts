@@ -87,6 +87,17 @@ describe('key scopes over HTTP', () => {
       .toMatchObject({ documents: expect.not.arrayContaining([expect.objectContaining({ source: expect.stringMatching(/x\.md$/) })]) });
   });
 
+  it('a browser signed in with an ask key has the scope of that key', async () => {
+    const signIn = await fetch(`${s.url}/signin`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `key=${ASKER}&next=%2Fmetrics`,
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+    const p = await expectProblem(await fetch(`${s.url}/metrics`, { headers: { cookie } }), 403, 'forbidden');
+    expect(p.detail).toMatch(/alice.*scope ask/);
+    await expectProblem(await fetch(`${s.url}/v1/documents`, { headers: { cookie } }), 403, 'forbidden');
+  });
+
   it('an admin key does everything', async () => {
     for (const path of ['/v1/documents', '/v1/report', '/report', '/metrics']) {
       expect({ path, status: (await fetch(`${s.url}${path}`, { headers: auth(OPS) })).status }).toEqual({ path, status: 200 });

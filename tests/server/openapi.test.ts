@@ -35,7 +35,7 @@ test('is OpenAPI 3.1 with generated request schemas and problem responses', () =
   const body = ask.requestBody?.content['application/json'].schema;
   expect(body?.properties.question).toMatchObject({ type: 'string', minLength: 1, maxLength: 777 });
   expect(Object.keys(ask.responses['200'].content ?? {})).toEqual(['application/json', 'text/event-stream']);
-  expect(ask.responses['200'].content?.['application/json'].schema).toMatchObject({ type: 'object', properties: { route: { enum: ['direct', 'cache', 'generate', 'passages', 'abstain'] } } });
+  expect(ask.responses['200'].content?.['application/json'].schema).toMatchObject({ type: 'object', properties: { route: { enum: ['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain'] } } });
   for (const status of ['400', '401', '413', '415', '429']) expect(Object.keys(ask.responses[status].content ?? {})).toEqual(['application/problem+json']);
   expect(ask.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/healthz'].get.security).toEqual([]);

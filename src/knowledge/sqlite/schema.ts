@@ -58,6 +58,51 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec('CREATE TABLE files (path TEXT PRIMARY KEY, raw_hash TEXT NOT NULL, documents INTEGER NOT NULL, checked_at TEXT NOT NULL)');
   },
+  // Known questions with their answers (cache, FAQ, curated) and the chunks each cites. A FAQ
+  // pair goes with its document; any entry goes, in the same transaction, with a chunk it cites.
+  (db) => {
+    db.exec(`
+      CREATE TABLE known_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('cache', 'faq', 'curated')),
+        namespace TEXT NOT NULL,
+        question TEXT NOT NULL,
+        question_key TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        answer TEXT NOT NULL,
+        document_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+        span_start INTEGER,
+        span_end INTEGER,
+        generation TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER,
+        used_ms INTEGER NOT NULL,
+        hits INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE UNIQUE INDEX known_answers_key ON known_answers (kind, namespace, question_key) WHERE kind <> 'faq';
+      CREATE INDEX known_answers_document ON known_answers (document_id);
+      CREATE INDEX known_answers_used ON known_answers (kind, used_ms);
+      CREATE INDEX known_answers_expiry ON known_answers (expires_ms) WHERE expires_ms IS NOT NULL;
+      CREATE TABLE known_citations (
+        answer_id INTEGER NOT NULL REFERENCES known_answers(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        chunk_id INTEGER NOT NULL,
+        chunk_hash TEXT NOT NULL,
+        PRIMARY KEY (answer_id, ordinal)
+      );
+      CREATE INDEX known_citations_chunk ON known_citations (chunk_id);
+      CREATE TRIGGER chunks_drop_known AFTER DELETE ON chunks BEGIN
+        DELETE FROM known_answers WHERE id IN (SELECT answer_id FROM known_citations WHERE chunk_id = old.id);
+      END;
+      CREATE TRIGGER known_answers_changed_insert AFTER INSERT ON known_answers BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'known_generation';
+      END;
+      CREATE TRIGGER known_answers_changed_delete AFTER DELETE ON known_answers BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'known_generation';
+      END;
+      INSERT INTO meta (key, value) VALUES ('known_generation', '0');
+    `);
+  },
   // The name clients see (relative to the ingested folder); rows from before it get their file's name.
   (db) => {
     db.exec("ALTER TABLE documents ADD COLUMN name TEXT NOT NULL DEFAULT ''");

@@ -18,10 +18,13 @@ import { HnswIndex, INDEX_FILE, MANIFEST_FILE } from '../../index/hnsw-index';
 import { DATABASE_FILE } from '../../sqlite/database';
 import { contentWords, words } from '../../text/tokens';
 import type {
-  Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput,
-  Knowledge, KnowledgeCheck, KnowledgeStats, SyncReport,
+  Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
+  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SyncReport,
 } from '../types';
-import { SobreStore } from './store';
+import { SqliteKnownAnswers } from './known-answers';
+import { SobreStore, type ReplicaBatch } from './store';
+
+export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDocument } from './store';
 
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
 
@@ -95,6 +98,8 @@ export class SqliteKnowledge implements Knowledge {
   private dirty = false;
   private closed = false;
 
+  readonly known: KnownAnswers;
+
   private constructor(
     private readonly store: SobreStore,
     private readonly index: HnswIndex,
@@ -102,6 +107,7 @@ export class SqliteKnowledge implements Knowledge {
     readonly opened: SyncReport,
   ) {
     this.syncedGeneration = opened.generation;
+    this.known = new SqliteKnownAnswers(store, { id: index.embedderId, dimension: index.dimension }, index.hnswParams);
   }
 
   static open(config: SqliteKnowledgeConfig, embedder: { id: string; dimension: number }): SqliteKnowledge {
@@ -207,8 +213,8 @@ export class SqliteKnowledge implements Knowledge {
     return this.store.knownChunkHashes(hashes);
   }
 
-  async commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): Promise<CommitResult> {
-    const r = this.store.replaceDocument(doc, chunks, vectors);
+  async commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>, faq: readonly FaqInput[] = []): Promise<CommitResult> {
+    const r = this.store.replaceDocument(doc, chunks, vectors, faq);
     this.applied(r.generation, r.addedChunks, r.removedChunkIds);
     return { documentId: r.documentId, created: r.created, chunksAdded: r.addedChunks.length, chunksRemoved: r.removedChunkIds.length };
   }
@@ -217,6 +223,27 @@ export class SqliteKnowledge implements Knowledge {
     const { source, removedChunkIds, generation } = this.store.deleteDocument(id);
     this.applied(generation, [], removedChunkIds);
     return { documentId: id, source, chunksRemoved: removedChunkIds.length };
+  }
+
+  /** For a replica of another source of truth (knowledge/postgres): apply what changed there. */
+  applyReplica(batch: ReplicaBatch): { added: number; removed: number } {
+    const r = this.store.applyReplica(batch);
+    if (!r) return { added: 0, removed: 0 };
+    this.applied(r.generation, r.addedChunks, r.removedChunkIds);
+    return { added: r.addedChunks.length, removed: r.removedChunkIds.length };
+  }
+
+  /** Replica metadata (what it copies, and up to which change). */
+  replicaMeta(key: string): string | undefined {
+    return this.store.getMeta(key);
+  }
+
+  setReplicaMeta(key: string, value: string): void {
+    this.store.setMeta(key, value);
+  }
+
+  missingChunkIds(ids: readonly number[]): number[] {
+    return this.store.missingChunkIds(ids);
   }
 
   async refresh(): Promise<SyncReport | null> {

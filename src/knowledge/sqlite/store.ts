@@ -9,7 +9,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { SobreError } from '../../errors';
 import { DATABASE_FILE, openDatabase } from '../../sqlite/database';
 import { migrate } from '../../sqlite/migrate';
-import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput } from '../types';
+import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput, FaqInput } from '../types';
+import { KnownStore } from './known-store';
 import { STORE_MIGRATIONS } from './schema';
 
 const BM25 = 'bm25(chunks_fts, 2.0, 1.0)';
@@ -25,6 +26,33 @@ export interface ReplaceResult {
   generation: number;
 }
 
+/** A document as a replica receives it: its id and every field kept from the source of truth. */
+export type ReplicaDocument = Omit<DocumentInfo, 'chunks'> & {
+  chunks: { ordinal: number; chunkId: number; start: number; end: number }[];
+};
+
+export interface ReplicaChunk {
+  id: number;
+  hash: string;
+  title: string;
+  text: string;
+  vector: Float32Array;
+}
+
+/**
+ * Documents copied from a source of truth (knowledge/postgres), ids kept: their current state,
+ * the ids of deleted ones, the chunk rows the replica lacks, and the source's change counter
+ * this brings the replica to (`REPLICA_POSITION` in meta).
+ */
+export interface ReplicaBatch {
+  documents: readonly ReplicaDocument[];
+  deleted: readonly number[];
+  chunks: readonly ReplicaChunk[];
+  position: number;
+}
+
+export const REPLICA_POSITION = 'replica_position';
+
 function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
@@ -38,7 +66,12 @@ function fromBlob(b: Buffer): Float32Array {
 export class SobreStore {
   private readonly statements = new Map<string, Statement>();
 
-  private constructor(private readonly db: Db, readonly file: string) {}
+  /** Known answers, in the same database (and transactions) as the chunks they cite. */
+  readonly known: KnownStore;
+
+  private constructor(private readonly db: Db, readonly file: string) {
+    this.known = new KnownStore(db);
+  }
 
   /** Statements are compiled once per store: asking runs several per question. */
   private stmt(sql: string): Statement {
@@ -170,7 +203,7 @@ export class SobreStore {
    * Insert or replace a document and its chunks in one transaction. `vectors` must hold a
    * vector for every chunk hash not already stored.
    */
-  replaceDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>): ReplaceResult {
+  replaceDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>, faq: readonly FaqInput[] = []): ReplaceResult {
     return this.db.transaction((): ReplaceResult => {
       const now = new Date().toISOString();
       const existing = this.stmt('SELECT id FROM documents WHERE source = ?').get(doc.source) as { id: number } | undefined;
@@ -205,6 +238,7 @@ export class SobreStore {
         insertRef.run(documentId, c.ordinal, chunkId, c.start, c.end);
       }
       const removedChunkIds = this.deleteOrphans(previousChunkIds);
+      this.known.replaceFaq(documentId, faq, Date.now());
       const generation = this.bumpGeneration();
       return { documentId, created: !existing, addedChunks, removedChunkIds, generation };
     })();
@@ -233,6 +267,51 @@ export class SobreStore {
       }
     }
     return removed;
+  }
+
+  /**
+   * Bring these documents to the state given, in one transaction, keeping the source's ids.
+   * Skipped (null) when the replica is already there: two processes may share one replica.
+   */
+  applyReplica(batch: ReplicaBatch): Omit<ReplaceResult, 'documentId' | 'created'> | null {
+    return this.db.transaction(() => {
+      if (Number(this.getMeta(REPLICA_POSITION) ?? '0') >= batch.position) return null;
+      const refsOf = this.stmt('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck();
+      const previous: number[] = [];
+      const drop = (id: number) => {
+        previous.push(...(refsOf.all(id) as number[]));
+        this.stmt('DELETE FROM documents WHERE id = ?').run(id);
+      };
+      for (const id of batch.deleted) drop(id);
+      for (const d of batch.documents) {
+        const stale = this.stmt('SELECT id FROM documents WHERE source = ? AND id <> ?').pluck().all(d.source, d.id) as number[];
+        for (const id of stale) drop(id);
+        previous.push(...(refsOf.all(d.id) as number[]));
+        this.stmt('DELETE FROM document_chunks WHERE document_id = ?').run(d.id);
+        this.stmt(
+          `INSERT INTO documents (id, source, name, title, format, content_hash, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET source = excluded.source, name = excluded.name, title = excluded.title, format = excluded.format,
+             content_hash = excluded.content_hash, size = excluded.size, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+        ).run(d.id, d.source, d.name, d.title, d.format, d.contentHash, d.size, d.createdAt, d.updatedAt);
+      }
+      const used = new Set(batch.documents.flatMap((d) => d.chunks.map((c) => c.chunkId)));
+      const removedChunkIds = this.deleteOrphans([...new Set(previous)].filter((id) => !used.has(id)));
+      const insertChunk = this.stmt('INSERT INTO chunks (id, hash, title, text, vector) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING');
+      const addedChunks: { id: number; vector: Float32Array }[] = [];
+      for (const c of batch.chunks) {
+        if (insertChunk.run(c.id, c.hash, c.title, c.text, toBlob(c.vector)).changes > 0) addedChunks.push({ id: c.id, vector: c.vector });
+      }
+      const insertRef = this.stmt('INSERT INTO document_chunks (document_id, ordinal, chunk_id, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)');
+      for (const d of batch.documents) for (const c of d.chunks) insertRef.run(d.id, c.ordinal, c.chunkId, c.start, c.end);
+      this.setMeta(REPLICA_POSITION, String(batch.position));
+      return { addedChunks, removedChunkIds, generation: this.bumpGeneration() };
+    })();
+  }
+
+  /** Which of these chunk ids the store does not hold. */
+  missingChunkIds(ids: readonly number[]): number[] {
+    const has = this.stmt('SELECT 1 FROM chunks WHERE id = ?').pluck();
+    return ids.filter((id) => has.get(id) === undefined);
   }
 
   chunkIds(): number[] {
