@@ -54,8 +54,8 @@ describe('known questions in AskService', () => {
     generator = new ScriptedGenerator();
     deps = await createDeps(config, { embedder, generator, matcher: sameWords });
     const target = { knowledge: deps.knowledge, embedder, settings: config };
-    await ingestDocument(target, { source: '/docs/notes.md', title: 'Animal notes', text: notes, format: 'md' });
-    await ingestDocument(target, { source: '/docs/faq.html', title: 'FAQ', text: faq, format: 'html' });
+    await ingestDocument(target, { source: '/docs/notes.md', title: 'Animal notes', text: notes, format: 'md' }, 'notes.md');
+    await ingestDocument(target, { source: '/docs/faq.html', title: 'FAQ', text: faq, format: 'html' }, 'faq.html');
   });
   afterEach(async () => {
     await deps.close();
@@ -95,7 +95,7 @@ describe('known questions in AskService', () => {
     const q = 'Do owls hunt at night or by day?';
     await deps.ask.ask(q);
     expect((await deps.ask.ask(q)).route).toBe('cache');
-    await ingestDocument({ knowledge: deps.knowledge, embedder, settings: deps.config }, { source: '/docs/notes.md', title: 'Animal notes', text: notes.replace('night', 'dusk'), format: 'md' });
+    await ingestDocument({ knowledge: deps.knowledge, embedder, settings: deps.config }, { source: '/docs/notes.md', title: 'Animal notes', text: notes.replace('night', 'dusk'), format: 'md' }, 'notes.md');
     expect((await deps.ask.ask(q)).route).toBe('generate');
   });
 });

@@ -11,7 +11,7 @@ import { postgresBinariesInstalled, startCluster, type Cluster } from '../helper
 import { postJson, startService, type RunningService } from '../helpers/spawn-service';
 import { makeTempDir, removeDir } from '../helpers/temp';
 
-const KEY = 'e2e-admin-key';
+const KEY = 'e2e-admin-key-0123456789';
 const admin = { authorization: `Bearer ${KEY}` };
 
 interface Citation {
