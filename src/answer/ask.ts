@@ -114,11 +114,13 @@ export function routeContext(knowledge: Knowledge, embedder: Embedder, queryVect
   };
 }
 
+/** What a client sees of a passage: never its server path (`source`). */
+function citation(n: number, p: Omit<Passage, 'score' | 'bm25' | 'cosine' | 'lexicalRank' | 'denseRank'>, score: number): Citation {
+  return { n, documentId: p.documentId, title: p.title, name: p.name, chunkId: p.chunkId, start: p.start, end: p.end, text: p.text, score };
+}
+
 function toCitations(passages: readonly Passage[]): Citation[] {
-  return passages.map((p, i) => ({
-    n: i + 1, documentId: p.documentId, title: p.title, name: p.name, chunkId: p.chunkId,
-    start: p.start, end: p.end, text: p.text, score: p.score,
-  }));
+  return passages.map((p, i) => citation(i + 1, p, p.score));
 }
 
 function toGeneratorPassages(passages: readonly Passage[]): GeneratorPassage[] {
@@ -139,9 +141,9 @@ interface Prepared {
 function knownCitations(hit: KnownHit): Citation[] {
   return hit.entry.citations.map((c, i) => {
     const span = hit.entry.span;
-    const citation: Citation = { n: i + 1, ...c, score: hit.probability };
-    if (span && span.documentId === c.documentId) citation.sentence = { start: span.start, end: span.end };
-    return citation;
+    const cited = citation(i + 1, c, hit.probability);
+    if (span && span.documentId === c.documentId) cited.sentence = { start: span.start, end: span.end };
+    return cited;
   });
 }
 
