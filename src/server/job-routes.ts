@@ -38,7 +38,8 @@ export async function answerWithJob(job: Job, req: Request, res: Response, next:
   const onAbort = () => {
     if (!handedOff) job.cancel('the request was aborted');
   };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener('abort', onAbort, { once: true });
   await job.done;
   ctx.signal.removeEventListener('abort', onAbort);
   ctx.onDeadline = undefined;
