@@ -1,5 +1,6 @@
 /**
  * `npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--target-precision 0.9] [--out FILE]`
+ * `npm run calibrate -- --from-labels [--out FILE] | --list | --restore ID|file` (calibrate-labels.ts)
  *
  * Ingests each dataset's corpus (cached), learns the fusion weights (best MRR on the fit split),
  * the abstain rule and the router's logistic model on the fit split (70% of document groups),
@@ -20,8 +21,10 @@ import { retrieveAll, retrievalMetrics, routerExamples, sentenceExamples, type E
 import { SELECTOR_FEATURES } from '../src/answer/sentence-selector';
 import { openDatasetKnowledge } from '../src/evaluation/prepare';
 import { HybridRetriever, type FusionWeights } from '../src/retrieve/hybrid-retriever';
+import { parseLabelsCommand, runLabelsCommand } from './calibrate-labels';
 
-const USAGE = 'usage: npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--target-precision 0.9] [--out FILE] [--limit N] [--dump FILE.jsonl]';
+const USAGE = 'usage: npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--target-precision 0.9] [--out FILE] [--limit N] [--dump FILE.jsonl]\n' +
+  '       npm run calibrate -- --from-labels [--out FILE] | --list | --restore ID|file   (the labels in SOBRE_DATA_DIR)';
 const DENSE_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8];
 
 function log(m: string): void {
@@ -40,6 +43,14 @@ function fmt(x: number): string {
 
 async function main(): Promise<number> {
   const { flags, rest } = parseSettingFlags(process.argv.slice(2));
+  let fromLabels;
+  try {
+    fromLabels = parseLabelsCommand(rest);
+  } catch (e) {
+    log(`${errorMessage(e)}\n${USAGE}`);
+    return 2;
+  }
+  if (fromLabels) return runLabelsCommand(loadConfig(process.env, flags), fromLabels);
   const datasets: string[] = [];
   let out = '';
   let limit = Infinity;

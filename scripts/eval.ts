@@ -1,10 +1,11 @@
 /**
- * `npm run eval -- --dataset <dir> [--limit N] [--out-of-corpus <dir>] [--json]`
+ * `npm run eval -- --dataset <dir> [--limit N] [--out-of-corpus <dir>] [--json] [--learn N[,N...] [--seed S] [--repeats R]]`
  *
  * Ingests the dataset's corpus into its own cached folder and asks every question through
  * `AskService.ask`, the code path of `POST /v1/ask`. Headline metrics are on held-out questions:
  * when the shipped calibration was fitted on this dataset, only its validation document groups.
- * Exit 0 ok, 2 bad arguments, 1 failure.
+ * `--learn N` simulates a deployment that learns from N labelled questions (src/evaluation/learn.ts);
+ * metrics are then on the held-out questions that were not labelled. Exit 0 ok, 2 bad arguments, 1 failure.
  */
 import { execSync } from 'node:child_process';
 import { loadConfig, parseSettingFlags } from '../src/config';
@@ -15,9 +16,11 @@ import { isCorrect, retrieveAll, retrievalMetrics } from '../src/evaluation/coll
 import { isValidationGroup, loadDataset, questionGroup, type Dataset, type DatasetQuestion } from '../src/evaluation/dataset';
 import { bootstrapInterval, percentile, routeMetrics, type QuestionOutcome } from '../src/evaluation/metrics';
 import { openDatasetKnowledge } from '../src/evaluation/prepare';
+import { defaultRepeats, learnFrom, recordTraffic, type LearnRun } from '../src/evaluation/learn';
+import { serviceEmbedder } from '../src/server/service-embedder';
 import type { AskService } from '../src/answer/ask';
 
-const USAGE = 'usage: npm run eval -- --dataset <dir> [--limit N] [--out-of-corpus <dir>] [--json]';
+const USAGE = 'usage: npm run eval -- --dataset <dir> [--limit N] [--out-of-corpus <dir>] [--json] [--learn N[,N...] [--seed S] [--repeats R]]';
 
 function log(m: string): void {
   process.stderr.write(`${m}\n`);
@@ -51,8 +54,14 @@ async function main(): Promise<number> {
   let oocDir = '';
   let limit = Infinity;
   let json = false;
+  let learn: number[] | null = null;
+  let seed = 1;
+  let repeats: number | null = null;
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--dataset' && rest[i + 1]) datasetDir = rest[++i];
+    else if (rest[i] === '--learn' && rest[i + 1]) learn = rest[++i].split(',').map(Number);
+    else if (rest[i] === '--seed' && rest[i + 1]) seed = Number(rest[++i]);
+    else if (rest[i] === '--repeats' && rest[i + 1]) repeats = Number(rest[++i]);
     else if (rest[i] === '--out-of-corpus' && rest[i + 1]) oocDir = rest[++i];
     else if (rest[i] === '--limit' && rest[i + 1]) limit = Number(rest[++i]);
     else if (rest[i] === '--json') json = true;
@@ -61,13 +70,15 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  if (!datasetDir || !(limit > 0)) {
+  const badLearn = learn !== null && (learn.length === 0 || !learn.every((n) => Number.isInteger(n) && n >= 0));
+  if (!datasetDir || !(limit > 0) || badLearn || !Number.isInteger(seed) || (repeats !== null && !(Number.isInteger(repeats) && repeats > 0))) {
     log(USAGE);
     return 2;
   }
   const base = loadConfig(process.env, flags);
   const dataset = loadDataset(datasetDir);
-  const embedder = await createEmbedder(base);
+  // The cache makes re-asking the same questions (--learn) cheap; answers are the same.
+  const embedder = serviceEmbedder(await createEmbedder(base), { cacheEntries: 1_000_000, pause: async () => undefined });
   const prepared = await openDatasetKnowledge(base, dataset, embedder, log);
   await prepared.knowledge.close();
   const deps = await createDeps(prepared.config, { ledger: false, embedder, generator: null });
@@ -83,7 +94,10 @@ async function main(): Promise<number> {
     const fused = retrievalMetrics(runs, deps.router.calibration.fusion);
 
     log(`asking ${questions.length} questions`);
-    const all = await askAll(deps.ask, questions, dataset.name);
+    const { targetPrecision, auditRate, refitEvery, feedbackLabelWeight, generatorLabelWeight, storeQuestions, retentionDays } = prepared.config;
+    const settings = { targetPrecision, auditRate, refitEvery, feedbackLabelWeight, generatorLabelWeight, storeQuestions, retentionDays };
+    const traffic = learn ? await recordTraffic(deps, settings, questions, log) : null;
+    const all = traffic ? traffic.answers.map((a) => a.outcome) : await askAll(deps.ask, questions, dataset.name);
     const held = all.filter((_, i) => isHeldOut[i]);
     const m = routeMetrics(held);
     const mAll = routeMetrics(all);
@@ -119,20 +133,57 @@ async function main(): Promise<number> {
     if (oocDir) console.log(`direct rate out of corpus (${oocN} questions) ${f3(oocRate)}`);
     console.log(`all questions: precision ${f3(mAll.precision)}, precision_all ${f3(mAll.precisionAll)}, coverage ${f3(mAll.coverage)}, direct rate unanswerable ${f3(mAll.directRateUnanswerable)}`);
     console.log(`latency p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`);
-    if (json) {
-      console.log(JSON.stringify({
-        dataset: dataset.name, commit, n_questions: held.length, n_questions_all: all.length, held_out_from: calibratedOn,
-        precision: m.precision, precision_all: m.precisionAll, coverage: m.coverage,
-        direct_rate_unanswerable: m.directRateUnanswerable, direct_rate_out_of_corpus: oocRate,
-        generate_rate: m.generateRate, abstain_rate: m.abstainRate,
+    const jsonLine = (h: QuestionOutcome[], extra: Record<string, unknown>) => {
+      const mh = routeMetrics(h);
+      return JSON.stringify({
+        dataset: dataset.name, commit, n_questions: h.length, n_questions_all: all.length, held_out_from: calibratedOn,
+        precision: mh.precision, precision_all: mh.precisionAll, coverage: mh.coverage,
+        direct_rate_unanswerable: mh.directRateUnanswerable, direct_rate_out_of_corpus: oocRate,
+        generate_rate: mh.generateRate, abstain_rate: mh.abstainRate,
         recall_at_1: fused.recallAt1, recall_at_5: fused.recallAt5, mrr: fused.mrr,
         bm25: bm25, dense: dense,
-        precision_ci95: bootstrapInterval(held, (s) => routeMetrics(s).precision),
-        coverage_ci95: bootstrapInterval(held, (s) => routeMetrics(s).coverage),
+        precision_ci95: bootstrapInterval(h, (x) => routeMetrics(x).precision),
+        coverage_ci95: bootstrapInterval(h, (x) => routeMetrics(x).coverage),
         all_questions: { precision: mAll.precision, precision_all: mAll.precisionAll, coverage: mAll.coverage, direct_rate_unanswerable: mAll.directRateUnanswerable },
         latency_ms: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) },
         threshold: point.threshold, target_precision: point.targetPrecision,
-      }));
+        labels: 0,
+        ...extra,
+      });
+    };
+    if (json && !learn) console.log(jsonLine(held, {}));
+    if (traffic && learn) {
+      // The learning curve: held-out questions not labelled, pooled over repeats (src/evaluation/learn.ts).
+      const curve: { labels: number; run: LearnRun | null; held: QuestionOutcome[] }[] = [];
+      for (const n of learn) {
+        if (n === 0) {
+          curve.push({ labels: 0, run: null, held });
+          continue;
+        }
+        const r = repeats ?? defaultRepeats(questions.length, n);
+        if (r === 0) {
+          log(`--learn ${n}: no question would be left to measure; skipped`);
+          continue;
+        }
+        log(`learning from ${n} labelled questions, ${r} draw(s)`);
+        const run = await learnFrom(deps, settings, questions, traffic, { labels: n, repeats: r, seed, keep: (i) => isHeldOut[i] });
+        curve.push({ labels: n, run, held: run.outcomes });
+      }
+      console.log(`learning curve (target ${point.targetPrecision}; held-out questions not labelled, pooled over draws; seed ${seed}):`);
+      console.log('  labels draws fitted threshold(median) precision precision_all coverage unanswerable_direct measured');
+      for (const c of curve) {
+        const mc = routeMetrics(c.held);
+        const ts = (c.run?.thresholds ?? [point.threshold]).slice().sort((a, b) => a - b);
+        const median = ts[Math.floor(ts.length / 2)];
+        console.log(`  ${String(c.labels).padStart(6)} ${String(c.run?.repeats ?? 1).padStart(5)} ${String(c.run?.fitted ?? 0).padStart(6)} ${f3(median).padStart(9)} ${f3(mc.precision)} ${f3(mc.precisionAll)} ${f3(mc.coverage)} ${f3(mc.directRateUnanswerable)} ${c.held.length}`);
+        if (c.run) console.log(`         first draw: ${c.run.notes[0]}`);
+        if (json) {
+          console.log(jsonLine(c.held, {
+            labels: c.labels, seed, draws: c.run?.repeats ?? 1, refits_fitted: c.run?.fitted ?? 0,
+            threshold: median, thresholds: c.run?.thresholds ?? [point.threshold],
+          }));
+        }
+      }
     }
     return 0;
   } finally {

@@ -4,17 +4,20 @@
  * Prints the ledger report for a period (default: the last 7 days; from inclusive, to exclusive)
  * read from <dataDir>/sobre.db (or PostgreSQL with SOBRE_DATABASE_URL: every instance's questions), opened read-only. Format: --format, else from the --out extension
  * (.json, .csv, .html, .txt), else `table`.
- * The content gap is grouped by normalised text here (no embedding model is loaded).
+ * The content gap is grouped as in the service's report (src/report/content-gap.ts).
  * Exit codes: 0 ok, 2 bad arguments or settings, 1 any other failure.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, parseSettingFlags } from '../src/config';
+import { DEFAULT_CALIBRATION_FILE, loadCalibration } from '../src/answer/calibration';
+import { Learner } from '../src/answer/learner';
+import { loadConfig, parseSettingFlags, type SobreConfig } from '../src/config';
+import { SqliteLabelStore } from '../src/labels/sqlite-store';
+import { promiseHtml, promiseLines } from '../src/server/promise-section';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { ComputeLedger } from '../src/ledger/ledger';
 import { openLedgerStore } from '../src/ledger/open-store';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../src/ledger/render';
-import { resolveReportRange } from '../src/ledger/report-range';
+import { ledgerReport, REPORT_FORMATS, renderReport, resolveReportRange, type ReportFormat } from '../src/report';
 
 const USAGE = `Usage: npm run report -- [--from ISO] [--to ISO] [--format table|json|csv|html] [--out FILE] [--data-dir DIR]
   --from, --to   ISO 8601 dates (2024-05-01 or 2024-05-01T12:00:00Z); from inclusive, to exclusive; default last 7 days
@@ -67,6 +70,22 @@ function formatFromFile(file: string): ReportFormat | undefined {
   return ({ '.json': 'json', '.csv': 'csv', '.html': 'html', '.htm': 'html', '.txt': 'table' } as Record<string, ReportFormat>)[ext];
 }
 
+/** The learning loop's live precision (docs/learning.md), when the data folder has labels. */
+async function withPromise(config: SobreConfig, text: string, format: ReportFormat): Promise<string> {
+  const store = format === 'csv' ? null : SqliteLabelStore.openReadOnly(config.dataDir);
+  if (!store) return text;
+  try {
+    const learner = new Learner({ store, base: loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE), settings: config });
+    await learner.refresh();
+    const status = await learner.status();
+    if (format === 'json') return `${JSON.stringify({ ...(JSON.parse(text) as object), promise: status }, null, 2)}\n`;
+    if (format === 'html') return text.replace('</main>', `${promiseHtml(status)}</main>`);
+    return `${text}\n${promiseLines(status).join('\n')}\n`;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const { flags, rest } = parseSettingFlags(argv);
@@ -81,7 +100,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const format = args.format ?? (args.out ? formatFromFile(args.out) : undefined) ?? 'table';
     const ledger = await ComputeLedger.open(await openLedgerStore(config, { readonly: true }), config, { now: () => now });
     try {
-      const text = renderReport(await ledger.report(range), format);
+      const text = await withPromise(config, renderReport(await ledgerReport(ledger, range, { contentGapThreshold: config.contentGapThreshold, generatedAt: now }), format), format);
       if (args.out) {
         fs.writeFileSync(path.resolve(io.cwd, args.out), text);
         io.stderr.write(`Wrote ${format} report to ${args.out}\n`);

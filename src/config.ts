@@ -88,7 +88,7 @@ export const SETTINGS = {
   gpuWhPerTokenGamma: { env: 'SOBRE_GPU_WH_PER_TOKEN_GAMMA', kind: 'number', default: '4.052928146734005e-5', min: 0, max: 1, doc: 'EcoLogits GPU energy fit γ: Wh per output token independent of model size' },
   servingBatchSize: { env: 'SOBRE_SERVING_BATCH_SIZE', kind: 'int', default: '64', min: 1, max: 4096, doc: 'Requests served concurrently on the remote GPU (EcoLogits assumes 64)' },
   defaultCompletionTokens: { env: 'SOBRE_LEDGER_DEFAULT_COMPLETION_TOKENS', kind: 'int', default: '150', min: 1, max: 32768, doc: 'Completion tokens assumed for an avoided LLM call until the ledger has real ones' },
-  contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.8', min: 0, max: 1, doc: 'Cosine similarity at which unanswered questions share a content-gap group' },
+  contentGapThreshold: { env: 'SOBRE_LEDGER_GAP_THRESHOLD', kind: 'number', default: '0.5', min: 0, max: 1, doc: 'Share of content words (Jaccard, over stems) at which unanswered questions share a content-gap group' },
   apiKeys: { env: 'SOBRE_API_KEYS', kind: 'list', default: '', doc: 'Comma-separated `name:key` or `name:key:scope` entries (scope `ask`: questions only; `admin`, the default: everything); when set, asking needs a key. Keys: 16+ characters' },
   logLevel: { env: 'SOBRE_LOG_LEVEL', kind: 'enum', default: 'info', values: ['silent', 'error', 'warn', 'info', 'debug'], doc: 'Log level' },
   maxBodyBytes: { env: 'SOBRE_MAX_BODY_BYTES', kind: 'int', default: '65536', min: 1024, max: 10485760, doc: 'Largest JSON request body in bytes (413 above)' },
@@ -118,6 +118,11 @@ export const SETTINGS = {
     doc: 'PostgreSQL (`postgres://user:password@host:5432/db`) holding documents, chunks, vectors and the ledger for several instances; each keeps a replica in SOBRE_DATA_DIR (docs/deployment.md). Empty: SQLite in SOBRE_DATA_DIR',
   },
   databaseSchema: { env: 'SOBRE_DATABASE_SCHEMA', kind: 'string', default: 'sobre', doc: 'PostgreSQL schema of Sobre\'s tables (created if missing)' },
+  auditRate: { env: 'SOBRE_AUDIT_RATE', kind: 'number', default: '0.2', min: 0, max: 1, doc: 'Share of direct answers flagged, when given, for the audit sample that measures live precision (docs/learning.md)' },
+  refitEvery: { env: 'SOBRE_REFIT_EVERY', kind: 'int', default: '0', min: 0, max: 1000000, doc: 'Refit the calibration from the labels every this many new labels (0 = only by hand)' },
+  feedbackLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_FEEDBACK', kind: 'number', default: '0.5', min: 0, max: 1, doc: "Weight of a client's feedback on a direct answer, a reviewer's label weighing 1" },
+  generatorLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_GENERATOR', kind: 'number', default: '0.25', min: 0, max: 1, doc: "Weight of the generator's agreement with the router's candidate (a weak label)" },
+  calibrationPollSeconds: { env: 'SOBRE_CALIBRATION_POLL_SECONDS', kind: 'int', default: '10', min: 1, max: 3600, doc: 'How often the service reads the calibration in force and the audit from the store (instances sharing it switch together)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

@@ -3,6 +3,7 @@
  * embedder, knowledge, router, generator and ledger a process uses.
  */
 import { AskService } from './answer/ask';
+import { Learner } from './answer/learner';
 import { KnownQuestions, type Matcher } from './answer/known-questions';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './answer/calibration';
 import { AnswerRouter } from './answer/router';
@@ -16,15 +17,19 @@ import type { Knowledge } from './knowledge/types';
 import { ComputeLedger } from './ledger/ledger';
 import { openLedgerStore } from './ledger/open-store';
 import { HybridRetriever } from './retrieve/hybrid-retriever';
+import { SqliteLabelStore } from './labels/sqlite-store';
 
 export interface SobreDeps {
   config: SobreConfig;
   embedder: Embedder;
   knowledge: Knowledge;
   retriever: HybridRetriever;
-  router: AnswerRouter;
+  /** The router in force (a learned calibration replaces it while running). */
+  readonly router: AnswerRouter;
   generator: Generator | null;
   ledger: ComputeLedger | null;
+  /** Observations, labels and learned calibrations; with the ledger (not in evaluation). */
+  learner: Learner | null;
   ask: AskService;
   known: KnownQuestions | null;
   /** Flushes and closes the knowledge and the ledger. */
@@ -36,6 +41,8 @@ export interface DepsOptions {
   ledger?: boolean;
   embedder?: Embedder;
   generator?: Generator | null;
+  /** A failed observation write, refit or calibration load (the answer is given all the same). */
+  onLearnerError?: (what: string, err: unknown) => void;
   /** The question matcher for known questions (default: the shipped one, when SOBRE_KNOWN_QUESTIONS is on). */
   matcher?: Matcher | null;
   /** See `AskDeps.onLedgerWrite`: when set, a ledger failure does not fail the answer. */
@@ -47,25 +54,39 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
   const generator = opts.generator !== undefined ? opts.generator : await createGenerator(config);
   const knowledge = await openKnowledge(config, embedder);
   let ledger: ComputeLedger | null = null;
+  let learner: Learner | null = null;
   try {
     const calibration = loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE);
-    const router = new AnswerRouter(calibration, config.targetPrecision);
     const retriever = new HybridRetriever(knowledge, embedder);
-    if (opts.ledger !== false) ledger = await ComputeLedger.open(await openLedgerStore(config), config, { embedder });
+    if (opts.ledger !== false) {
+      ledger = await ComputeLedger.open(await openLedgerStore(config), config);
+      learner = new Learner({ store: SqliteLabelStore.open(config.dataDir), base: calibration, settings: config, onError: opts.onLearnerError });
+      await learner.start();
+    }
+    const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);
     const matcher = opts.matcher !== undefined ? opts.matcher : null;
     const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, onLedgerWrite: opts.onLedgerWrite });
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner, onLedgerWrite: opts.onLedgerWrite });
+    learner?.onSwitch((r) => ask.useRouter(r));
     const close = async () => {
       try {
         await knowledge.close();
       } finally {
         await ledger?.close();
+        await learner?.flush();
+        await learner?.store.close();
       }
     };
-    return { config, embedder, knowledge, retriever, router, generator, ledger, ask, known, close };
+    return {
+      config, embedder, knowledge, retriever, generator, ledger, learner, ask, known, close,
+      get router() {
+        return ask.router;
+      },
+    };
   } catch (e) {
     await knowledge.close();
     await ledger?.close();
+    await learner?.store.close();
     throw e;
   }
 }

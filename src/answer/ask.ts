@@ -3,6 +3,7 @@
  * `POST /v1/ask`, `npm run eval` and the tests all go through `AskService.ask`, so what the
  * evaluation measures is what the service does.
  */
+import { randomUUID } from 'node:crypto';
 import type { SobreConfig } from '../config';
 import { errorMessage } from '../errors';
 import { buildPrompt, countTokensApprox, PROMPT_VERSION } from '../generate/prompt';
@@ -14,6 +15,7 @@ import type { AskOutcome } from '../ledger/types';
 import type { HybridRetriever } from '../retrieve/hybrid-retriever';
 import type { Passage } from '../retrieve/types';
 import type { KnownHit, KnownQuestions } from './known-questions';
+import type { Learner } from './learner';
 import type { AnswerRouter, RouteContext, RouteDecision, RouteExplanation } from './router';
 import type { Route } from './types';
 
@@ -50,6 +52,8 @@ export type AskExplanation = Partial<RouteExplanation> & {
 };
 
 export interface AskResponse {
+  /** Names this answer for POST /v1/feedback. */
+  answerId: string;
   /** Null when no answer text is given (passages only): nothing pretends to be an LLM answer. */
   answer: string | null;
   route: Route;
@@ -84,6 +88,8 @@ export interface AskDeps {
   ledger: ComputeLedger | null;
   /** Known questions (FAQ, curated, cache); null when off. */
   known: KnownQuestions | null;
+  /** Records each answer's observation and swaps the router when the calibration changes. */
+  learner?: Learner | null;
   /**
    * Told after each ledger write (null: written). When set, a row that cannot be written does
    * not fail the answer (the service counts and logs it); without it, the error is thrown.
@@ -128,6 +134,7 @@ function toGeneratorPassages(passages: readonly Passage[]): GeneratorPassage[] {
 }
 
 interface Prepared {
+  router: AnswerRouter;
   startedAt: number;
   cpuStart: NodeJS.CpuUsage;
   vector: Float32Array;
@@ -152,27 +159,41 @@ function knownPassages(hit: KnownHit): Passage[] {
 }
 
 export class AskService {
-  constructor(private readonly deps: AskDeps) {}
+  private current: AnswerRouter;
+
+  constructor(private readonly deps: AskDeps) {
+    this.current = deps.router;
+  }
+
+  /** The router in force: swapped whole (a new calibration), read once per question. */
+  get router(): AnswerRouter {
+    return this.current;
+  }
+
+  useRouter(router: AnswerRouter): void {
+    this.current = router;
+  }
 
   /** Known questions first, else retrieval and routing: the part every route pays for. */
   private async prepare(question: string, namespace: string): Promise<Prepared> {
     const startedAt = performance.now();
     const cpuStart = process.cpuUsage();
-    const { knowledge, embedder, retriever, router, config, known } = this.deps;
+    const { knowledge, embedder, retriever, config, known } = this.deps;
+    const router = this.current;
     const [vector] = await embedder.embed([question], 'query');
     const t0 = performance.now();
     const timings: AskTimings = { embedMs: t0 - startedAt, searchMs: 0, routeMs: 0, generateMs: 0, totalMs: 0 };
     const hit = known ? await known.lookup(question, vector, namespace) : null;
     if (hit) {
       timings.searchMs = performance.now() - t0;
-      return { startedAt, cpuStart, vector, passages: knownPassages(hit), decision: null, known: hit, timings };
+      return { router, startedAt, cpuStart, vector, passages: knownPassages(hit), decision: null, known: hit, timings };
     }
     const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.calibration.fusion }, vector);
     const t = performance.now();
     timings.searchMs = t - t0;
     const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, vector));
     timings.routeMs = performance.now() - t;
-    return { startedAt, cpuStart, vector, passages: retrieval.passages, decision, known: null, timings };
+    return { router, startedAt, cpuStart, vector, passages: retrieval.passages, decision, known: null, timings };
   }
 
   async ask(question: string, opts: AskOptions = {}): Promise<AskResponse> {
@@ -192,19 +213,20 @@ export class AskService {
     if (p.known) {
       const { entry, probability } = p.known;
       const response: AskResponse = {
-        answer: entry.answer, route: entry.kind, confidence: probability, citations: knownCitations(p.known), timings: p.timings,
+        answerId: randomUUID(), answer: entry.answer, route: entry.kind, confidence: probability, citations: knownCitations(p.known), timings: p.timings,
       };
       if (opts.explain) response.explain = { matched: { question: entry.question, kind: entry.kind, probability } };
       yield { event: 'route', data: { route: entry.kind, confidence: probability } };
       p.timings.totalMs = performance.now() - p.startedAt;
       response.compute = await this.record(question, response, passages, pathCpuMs, undefined, undefined, entry.generation ?? undefined);
+      this.deps.learner?.observe({ answerId: response.answerId, question, router: p.router, decision: null, confidence: probability, passages, route: response.route });
       yield { event: 'done', data: response };
       return;
     }
     if (!decision) throw new Error('no route decision for a question that is not known');
     const citations = toCitations(passages);
     const response: AskResponse = {
-      answer: null, route: decision.route, confidence: decision.confidence, citations, timings: p.timings,
+      answerId: randomUUID(), answer: null, route: decision.route, confidence: decision.confidence, citations, timings: p.timings,
     };
     if (opts.explain) response.explain = { ...decision.explanation, routeReason: decision.route === 'direct' ? undefined : decision.reason };
     let generation: AskOutcome['generation'];
@@ -258,6 +280,10 @@ export class AskService {
     }
     p.timings.totalMs = performance.now() - p.startedAt;
     response.compute = await this.record(question, response, passages, pathCpuMs, generation, generatorError);
+    this.deps.learner?.observe({
+      answerId: response.answerId, question, router: p.router, decision, confidence: decision.confidence, passages, route: response.route,
+      generated: generation ? response.answer : null,
+    });
     yield { event: 'done', data: response };
   }
 

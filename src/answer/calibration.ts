@@ -44,6 +44,8 @@ export interface Calibration {
   abstainBelowCoverage: number;
   curve: CurvePoint[];
   validation: { questions: number; answerable: number; documents: number };
+  /** Set when fitted from a corpus's labels (refit.ts): the curve is then over those questions. */
+  learned?: { labels: number; modelLabels: number; lambda: number | null; folds: number; priorCreatedAt: string };
 }
 
 export interface OperatingPoint {
@@ -58,18 +60,29 @@ export interface OperatingPoint {
 export const DEFAULT_CALIBRATION_FILE = path.join(__dirname, 'default-calibration.json');
 
 export function loadCalibration(file: string = DEFAULT_CALIBRATION_FILE): Calibration {
-  let parsed: Calibration;
+  let text: string;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Calibration;
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new SobreError('bad_config', `Cannot read the calibration file ${file}: ${errorMessage(e)}. Run npm run calibrate or unset SOBRE_CALIBRATION.`);
   }
+  return parseCalibration(text, `Calibration file ${file}`);
+}
+
+/** A calibration from its JSON (a file, or a stored one), checked against this Sobre's features. */
+export function parseCalibration(json: string, what: string): Calibration {
+  let parsed: Calibration;
+  try {
+    parsed = JSON.parse(json) as Calibration;
+  } catch (e) {
+    throw new SobreError('bad_config', `${what} is not valid JSON: ${errorMessage(e)}. Run npm run calibrate or unset SOBRE_CALIBRATION.`);
+  }
   if (parsed.version !== CALIBRATION_VERSION) {
-    throw new SobreError('bad_config', `Calibration file ${file} is version ${parsed.version}; this Sobre reads version ${CALIBRATION_VERSION}. Run npm run calibrate.`);
+    throw new SobreError('bad_config', `${what} is version ${parsed.version}; this Sobre reads version ${CALIBRATION_VERSION}. Run npm run calibrate.`);
   }
   const same = (a: readonly string[] | undefined, b: readonly string[]) => a !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
   if (!same(parsed.model?.featureNames, FEATURE_NAMES) || !same(parsed.selector?.featureNames, SELECTOR_FEATURES)) {
-    throw new SobreError('bad_config', `Calibration file ${file} was fitted on other features than this Sobre computes. Run npm run calibrate.`);
+    throw new SobreError('bad_config', `${what} was fitted on other features than this Sobre computes. Run npm run calibrate.`);
   }
   return parsed;
 }
@@ -119,7 +132,7 @@ function poisson1(rand: () => number): number {
  * the corpus cannot answer would be answered directly is kept beside it.
  */
 export function precisionCurve(
-  examples: readonly { probability: number; correct: boolean; answerable: boolean }[],
+  examples: readonly { probability: number; correct: boolean; answerable: boolean; weight?: number }[],
   {
     replicates = 400, seed = 7, minAnswered = 20,
     answerableTotal = examples.filter((e) => e.answerable).length,
@@ -136,7 +149,7 @@ export function precisionCurve(
     let w = 0;
     let c = 0;
     for (let i = 0; i < n; i++) {
-      const k = poisson1(rand);
+      const k = poisson1(rand) * (sorted[i].weight ?? 1);
       if (sorted[i].answerable) w += k;
       if (sorted[i].correct) c += k;
       prec[i] = w > 0 ? c / w : 1;
@@ -144,22 +157,30 @@ export function precisionCurve(
     bootPrecision.push(prec);
   }
   const curve: CurvePoint[] = [];
+  // Weighted sums (weight 1 unless given: a weak label counts for less).
   let correct = 0;
   let answeredAnswerable = 0;
+  let answered = 0;
+  let answerableCount = 0;
   for (let i = 0; i < n; i++) {
-    if (sorted[i].correct) correct++;
-    if (sorted[i].answerable) answeredAnswerable++;
+    const w = sorted[i].weight ?? 1;
+    answered += w;
+    if (sorted[i].correct) correct += w;
+    if (sorted[i].answerable) {
+      answeredAnswerable += w;
+      answerableCount++;
+    }
     const last = i === n - 1 || sorted[i + 1].probability < sorted[i].probability;
-    if (!last || answeredAnswerable < minAnswered) continue;
+    if (!last || answerableCount < minAnswered) continue;
     const samples = bootPrecision.map((p) => p[i]).sort((a, b) => a - b);
     curve.push({
       threshold: sorted[i].probability,
       answered: i + 1,
       precision: correct / answeredAnswerable,
       precisionLower: samples[Math.floor(0.05 * (samples.length - 1))],
-      precisionAll: correct / (i + 1),
+      precisionAll: correct / answered,
       coverage: answeredAnswerable / answerableTotal,
-      unanswerableDirectRate: unanswerableTotal > 0 ? (i + 1 - answeredAnswerable) / unanswerableTotal : null,
+      unanswerableDirectRate: unanswerableTotal > 0 ? (answered - answeredAnswerable) / unanswerableTotal : null,
     });
   }
   return curve;

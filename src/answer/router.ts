@@ -36,6 +36,10 @@ export interface RouteExplanation {
 interface Common {
   confidence: number | null;
   explanation: RouteExplanation;
+  /** The answer the router would give directly, whichever route it took (null: no sentence). */
+  candidate: DirectAnswer | null;
+  /** The rule that decided before the model, if one did. */
+  ruledOut: 'abstain' | 'generate' | null;
 }
 
 export type RouteDecision =
@@ -72,14 +76,32 @@ export function ruledOut(evidence: Pick<Evidence, 'features' | 'question'>, pass
   return null;
 }
 
+export interface RouterOptions {
+  /** Which stored calibration this is (0: the calibration file). */
+  calibrationId?: number;
+  /**
+   * Set by the live-precision guard: the threshold is read from the curve for this stricter
+   * target, while the promise stays `targetPrecision` (see docs/learning.md).
+   */
+  guardTarget?: number | null;
+}
+
+/** Immutable: a new calibration or guard is a new router, swapped whole (AskService.useRouter). */
 export class AnswerRouter {
   readonly point: OperatingPoint;
+  readonly calibrationId: number;
+  readonly guardTarget: number | null;
 
   constructor(
     readonly calibration: Calibration,
     targetPrecision: number,
+    opts: RouterOptions = {},
   ) {
-    this.point = operatingPoint(calibration.curve, targetPrecision);
+    this.calibrationId = opts.calibrationId ?? 0;
+    this.guardTarget = opts.guardTarget != null && opts.guardTarget > targetPrecision ? opts.guardTarget : null;
+    this.point = this.guardTarget === null
+      ? operatingPoint(calibration.curve, targetPrecision)
+      : { ...operatingPoint(calibration.curve, this.guardTarget), targetPrecision };
   }
 
   async route(question: string, passages: readonly Passage[], ctx: RouteContext): Promise<RouteDecision> {
@@ -94,31 +116,33 @@ export class AnswerRouter {
       candidateSentence: evidence.best?.text ?? null,
       questionType: evidence.question,
     };
-    const common = { confidence: probability, explanation };
     const rule = ruledOut(evidence, passages.length, this.calibration.abstainBelowCoverage);
+    const candidate = evidence.best ? directAnswer(evidence.best, passages) : null;
+    const common = { confidence: probability, explanation, candidate, ruledOut: rule };
     if (rule === 'abstain') {
       return { route: 'abstain', reason: 'The documents do not cover this question.', ...common };
     }
     if (rule === 'generate') {
       return { route: 'generate', reason: `Needs reasoning across passages (${evidence.question.reason}).`, ...common };
     }
-    const best = evidence.best;
-    if (!best || probability < this.point.threshold) {
+    if (!candidate || probability < this.point.threshold) {
       return { route: 'generate', reason: 'No passage sentence answers the question with enough confidence.', ...common };
     }
-    const passage = passages[best.passageIndex];
-    const clipped = clip(passage.text.slice(best.start, best.answerEnd), best.shortAnswer?.start ?? 0);
-    const sentenceStart = passage.start + best.start;
-    return {
-      route: 'direct',
-      answer: clipped.text,
-      passageIndex: best.passageIndex,
-      sentenceStart,
-      sentenceEnd: passage.start + best.answerEnd,
-      shortAnswer: best.shortAnswer
-        ? { text: best.shortAnswer.text, start: sentenceStart + best.shortAnswer.start, end: sentenceStart + best.shortAnswer.end }
-        : null,
-      ...common,
-    };
+    return { route: 'direct', ...candidate, ...common };
   }
+}
+
+function directAnswer(best: SentenceCandidate, passages: readonly Passage[]): DirectAnswer {
+  const passage = passages[best.passageIndex];
+  const clipped = clip(passage.text.slice(best.start, best.answerEnd), best.shortAnswer?.start ?? 0);
+  const sentenceStart = passage.start + best.start;
+  return {
+    answer: clipped.text,
+    passageIndex: best.passageIndex,
+    sentenceStart,
+    sentenceEnd: passage.start + best.answerEnd,
+    shortAnswer: best.shortAnswer
+      ? { text: best.shortAnswer.text, start: sentenceStart + best.shortAnswer.start, end: sentenceStart + best.shortAnswer.end }
+      : null,
+  };
 }

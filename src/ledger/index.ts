@@ -3,9 +3,6 @@ export { ComputeLedger, type LedgerOptions } from './ledger';
 export type {
   AskOutcome, CallStatus, EmbodiedImpact, GenerationOutcome, Impact, LedgerRow, LlmAccount, PathAccount, Range3, ReportRange,
 } from './types';
-export type { Report } from './report-types';
-export { renderReport, REPORT_FORMATS, type ReportFormat } from './render';
-export { resolveReportRange } from './report-range';
 export { startPathMeter, detectRaplZones, type PathMeasurement } from './path-meter';
 export { methodFromConfig, METHOD_VERSION, type MethodSnapshot } from './method';
 export type { LedgerStore } from './store';

@@ -1,16 +1,13 @@
 /**
  * The compute ledger: one row per answered question (stored through a `LedgerStore`), with the LLM
  * call it avoided or made (tokens, FLOPs, energy, carbon, water as low/mid/high), the measured
- * cost of Sobre's own path and the method snapshot. Also the retention purge and the report.
+ * cost of Sobre's own path and the method snapshot, and the retention purge. The report reads it
+ * through `rows` and `method` (src/report/).
  */
 import type { SobreConfig } from '../config';
-import type { Embedder } from '../embed/types';
 import { SobreError } from '../errors';
-import { groupContentGap } from './content-gap';
 import { estimateOutcome } from './estimate';
 import { methodFromConfig, type MethodSnapshot } from './method';
-import { buildReport } from './report';
-import type { Report } from './report-types';
 import { questionSha256 } from './rows';
 import type { LedgerStore } from './store';
 import type { AskOutcome, LedgerRow, ReportRange } from './types';
@@ -19,8 +16,6 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 export interface LedgerOptions {
-  /** Groups the content gap by similarity; without it, by normalised text. */
-  embedder?: Embedder;
   now?: () => Date;
 }
 
@@ -80,12 +75,6 @@ export class ComputeLedger {
   /** Rows with range.from <= at < range.to, oldest first. */
   rows(range: ReportRange): Promise<LedgerRow[]> {
     return this.store.rows(range.from.getTime(), range.to.getTime());
-  }
-
-  async report(range: ReportRange): Promise<Report> {
-    const rows = await this.rows(range);
-    const contentGap = await groupContentGap(rows, { embedder: this.opts.embedder, threshold: this.config.contentGapThreshold });
-    return buildReport({ rows, range, method: this.method, contentGap, generatedAt: this.now() });
   }
 
   /** Drop question text older than retentionDays (0 = keep forever); returns the rows changed. */

@@ -9,12 +9,14 @@
 import express, { type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AskService } from '../answer/ask';
+import type { Learner } from '../answer/learner';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
 import type { ComputeLedger } from '../ledger/ledger';
 import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
+import { chatRoutes } from './chat-completions';
 import { requireAccess, type Access, type KeyRing } from './auth';
 import { requestContext } from './context';
 import { cors } from './cors';
@@ -22,12 +24,16 @@ import { documentRoutes } from './documents';
 import { jobRoutes } from './job-routes';
 import type { JobQueue } from './jobs';
 import { addressRateLimit, deadline, keyRateLimit } from './limits';
+import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
+import { openAiErrors } from './openai-shape';
 import { opsRoutes } from './ops-routes';
 import { problemMiddleware } from './problem';
+import { learningRoutes } from './learning-routes';
 import { reportRoutes } from './report-routes';
+import { reviewRoutes } from './review';
 import { Sessions } from './session';
 import { listRoutes, matchRoute, optionsResponder, unmatched, type RouteInfo } from './routes';
 import { parseOr400, reportQuerySchema } from './schemas';
@@ -37,7 +43,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'embedBatchSize' | 'apiKeys' | 'sessionSecret' | 'sessionTtlMinutes'
+  | 'embedBatchSize' | 'apiKeys' | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
 >;
 
 export interface AppDeps {
@@ -48,6 +54,8 @@ export interface AppDeps {
   knowledge: Knowledge;
   embedder: Embedder;
   ledger: ComputeLedger | null;
+  /** The learning loop (feedback, review, calibrations); absent: those routes are not served. */
+  learner?: Learner | null;
   /** Writes (uploads, deletions), run one at a time under the writer lock. */
   jobs: JobQueue;
   /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
@@ -80,7 +88,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', trustProxyValue(config.trustProxy));
   const isDraining = deps.isDraining ?? (() => false);
   const turns = deps.turns ?? new TurnQueue(5000);
-  const renderError = problemMiddleware((err, req) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error'));
+  const onInternal = (err: unknown, req: Request) => logger.error({ err, method: req.method, path: req.path.slice(0, 200) }, 'internal error');
+  // Problem documents, but OpenAI's error shape on the OpenAI-compatible routes.
+  const renderError = openAiErrors(problemMiddleware(onInternal), onInternal);
 
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
@@ -120,6 +130,15 @@ export function createApp(deps: AppDeps): express.Express {
     ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
     onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
   }));
+  app.use(chatRoutes({
+    ask: deps.ask, metrics, turns, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('ask'),
+    generatorModel: config.generator === 'none' ? null : config.llmModel,
+    onStreamError: (err, req) => logger.error({ err, path: req.path }, 'stream failed'),
+  }));
+  if (deps.learner) {
+    app.use(learningRoutes({ learner: deps.learner, metrics, ask: guard('ask'), admin: guard('admin'), maxBodyBytes: config.maxBodyBytes }));
+    app.use(reviewRoutes({ learner: deps.learner, sessions, admin: guard('admin') }));
+  }
   app.use(answerRoutes({
     known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
   }));
@@ -130,13 +149,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin') }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
-    const reportGuard: RequestHandler[] = [...guard('admin'), (req: Request, _res, next) => {
+    // Out of the box (no keys, loopback) open to this machine's user; otherwise admin (local-access.ts).
+    const access = reportOpenLocally(ring.configured, config.host) ? [localOnly(), ...guard('public')] : guard('admin');
+    const reportGuard: RequestHandler[] = [...access, (req: Request, _res, next) => {
       parseOr400(reportQuerySchema, req.query, 'query');
       next();
     }];
-    app.get('/report', sessions.redirectToSignIn());
+    if (ring.configured) app.get('/report', sessions.redirectToSignIn());
     for (const path of ['/v1/report', '/v1/report.csv', '/report']) app.get(path, ...reportGuard);
-    app.use(reportRoutes({ ledger: deps.ledger }));
+    const learner = deps.learner;
+    app.use(reportRoutes({
+      ledger: deps.ledger, contentGapThreshold: config.contentGapThreshold,
+      page: (req) => ({ signOutCsrf: sessions.csrfFor(req) || undefined }),
+      promise: learner ? () => learner.status() : undefined,
+    }));
   }
 
   app.use(unmatched(() => routes));

@@ -9,6 +9,7 @@
 import { loadConfig, parseSettingFlags } from '../config';
 import { errorMessage, isSobreError } from '../errors';
 import { LogSink } from './log-sink';
+import { reportOpenLocally } from './local-access';
 import { createLogger } from './logger';
 import { createService } from './service';
 
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
     url, port, documents: stats.documents, chunks: stats.chunks, threshold: router.point.threshold, targetPrecision: config.targetPrecision,
     keysConfigured: config.apiKeys.length, generator: config.generator,
   }, 'listening');
+  if (reportOpenLocally(config.apiKeys.length > 0, config.host)) {
+    logger.info({ dashboard: `${url}/report` }, 'no API keys and bound to loopback: the report and dashboard are open to this machine (set SOBRE_API_KEYS to require a key)');
+  } else if (config.apiKeys.length === 0) {
+    logger.warn({ host: config.host }, 'no API keys on a non-loopback address: the report, dashboard and admin routes are closed until SOBRE_API_KEYS is set');
+  }
 
   const exit = (code: number) => {
     void sink.drain(LOG_DRAIN_MS).then(() => process.exit(code));

@@ -33,7 +33,21 @@ function ledgerFigures(compute: unknown): { avoided: boolean; wh: number; gco2e:
   };
 }
 
+/** What /metrics shows of the learning loop (answer/learner.ts `LearningStatus`). */
+export interface LearningGauges {
+  status(): Promise<{
+    targetPrecision: number;
+    threshold: number | null;
+    calibration: { id: number };
+    guard: { active: boolean };
+    audit: { reviewed: number; precision: number | null; interval95: [number, number] | null };
+    labels: number;
+    observationFailures: number;
+  }>;
+}
+
 export interface MetricsOptions {
+  learning?: LearningGauges | null;
   /** Process metrics (CPU, memory, event loop). */
   defaultMetrics?: boolean;
   generator?: Semaphore | null;
@@ -52,6 +66,7 @@ export class ServiceMetrics {
   private readonly pathWh: Counter;
   private readonly ingested: Counter<'outcome'>;
   private readonly ledgerFailures: Counter;
+  private readonly feedback: Counter<'used'>;
 
   constructor(knowledge: Knowledge, opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -98,6 +113,29 @@ export class ServiceMetrics {
         },
       });
     }
+    this.feedback = new Counter({ name: 'sobre_feedback_total', help: 'POST /v1/feedback answers, by whether they became a label (direct answers only)', labelNames: ['used'], registers });
+    const learning = opts.learning;
+    if (learning) {
+      // One read of the learning status per scrape, shared by the gauges below.
+      let cached: { at: number; value: Promise<Awaited<ReturnType<LearningGauges['status']>>> } | null = null;
+      const status = () => {
+        if (!cached || Date.now() - cached.at > 1000) cached = { at: Date.now(), value: learning.status() };
+        return cached.value;
+      };
+      const nan = (x: number | null) => (x === null ? Number.NaN : x);
+      const live = (name: string, help: string, pick: (s: Awaited<ReturnType<LearningGauges['status']>>) => number) =>
+        new Gauge({ name, help, registers, async collect() { this.set(await status().then(pick, () => Number.NaN)); } });
+      live('sobre_target_precision', 'Precision promised for direct answers (SOBRE_TARGET_PRECISION)', (s) => s.targetPrecision);
+      live('sobre_router_threshold', 'Confidence threshold in force for a direct answer (NaN: none goes direct)', (s) => nan(s.threshold));
+      live('sobre_calibration_id', 'Stored calibration in force (0: the calibration file)', (s) => s.calibration.id);
+      live('sobre_guard_active', '1 when the live-precision guard raised the threshold', (s) => (s.guard.active ? 1 : 0));
+      live('sobre_live_precision', 'Precision of direct answers on the reviewed audit sample of the calibration in force (NaN: none reviewed)', (s) => nan(s.audit.precision));
+      live('sobre_live_precision_low', 'Lower end of its Wilson 95% interval', (s) => nan(s.audit.interval95?.[0] ?? null));
+      live('sobre_live_precision_high', 'Upper end of its Wilson 95% interval', (s) => nan(s.audit.interval95?.[1] ?? null));
+      live('sobre_live_precision_reviewed', 'Reviewed audit-sample direct answers behind it', (s) => s.audit.reviewed);
+      live('sobre_labels', 'Labels stored (reviewer, feedback, generator)', (s) => s.labels);
+      live('sobre_observation_write_failures', 'Answers whose observation could not be stored (the answer was given)', (s) => s.observationFailures);
+    }
     const sem = opts.generator;
     if (sem) {
       new Gauge({ name: 'sobre_generator_in_flight', help: 'Generator calls running', registers, collect() { this.set(sem.inFlight); } });
@@ -124,6 +162,10 @@ export class ServiceMetrics {
 
   observeLedgerFailure(): void {
     this.ledgerFailures.inc();
+  }
+
+  observeFeedback(outcome: 'recorded' | 'not_direct'): void {
+    this.feedback.inc({ used: outcome === 'recorded' ? 'true' : 'false' });
   }
 
   observeIngest(outcome: IngestOutcome, count = 1): void {

@@ -26,6 +26,8 @@ export interface OperationSpec {
   params?: z.ZodObject;
   body?: Record<string, SchemaLike>;
   responses: Record<string, ResponseSpec>;
+  /** Errors as OpenAI's `{ error }` JSON instead of problem documents (the OpenAI-compatible routes). */
+  openAiErrors?: boolean;
 }
 
 export interface OpenApiOptions {
@@ -37,6 +39,7 @@ export interface OpenApiOptions {
 const problem = (description: string): ResponseSpec => ({ description, content: { 'application/problem+json': s.problemSchema } });
 const json = (description: string, schema: SchemaLike): ResponseSpec => ({ description, content: { 'application/json': schema } });
 const anyObject: JsonSchema = { type: 'object' };
+const openAi = (description: string): ResponseSpec => ({ description, content: { 'application/json': s.openAiErrorSchema } });
 const accepted = json(
   "Not done within the request's deadline, or `Prefer: respond-async` was sent: the job goes on (its address is in Location; poll GET /v1/jobs/{id}). A client that leaves before an answer cancels its write",
   s.jobSchema,
@@ -62,6 +65,20 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
         413: problem(`Question longer than ${maxQuestionChars} characters, or body too large`),
         415: problem('Not application/json'),
       },
+    },
+    {
+      method: 'post', path: '/v1/chat/completions', summary: 'OpenAI-compatible chat completion: the last user message answered like POST /v1/ask, with a Sources footer', tag: 'questions', access: 'ask',
+      query: s.noQuerySchema, body: { 'application/json': s.chatRequestSchema }, openAiErrors: true,
+      responses: {
+        200: { description: 'The completion', content: { 'application/json': s.chatResponseSchema, 'text/event-stream': { type: 'string', description: s.chatStreamDescription } } },
+        404: openAi('No such model (see GET /v1/models)'),
+        413: openAi('Body too large'),
+        415: openAi('Not application/json'),
+      },
+    },
+    {
+      method: 'get', path: '/v1/models', summary: 'OpenAI-compatible model list: `sobre` and the configured generator', tag: 'questions', access: 'ask', query: s.noQuerySchema, openAiErrors: true,
+      responses: { 200: json('Models', s.modelListSchema) },
     },
     {
       method: 'post', path: '/v1/documents', summary: 'Upload documents (.md .markdown .txt .html .htm .pdf .jsonl) and ingest them', tag: 'documents', access: 'admin', query: s.noQuerySchema,
@@ -107,14 +124,41 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       method: 'delete', path: '/v1/answers/:id', summary: 'Remove one cached or pinned answer', tag: 'known questions', access: 'admin',
       params: s.knownIdParamsSchema, responses: { 200: json('Removed', s.knownRemovedSchema), 404: problem('No such answer, or a FAQ pair (it goes with its document)') },
     },
-    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/ledger/report-types.ts)', anyObject) } },
+    { method: 'get', path: '/v1/report', summary: 'The ledger report as JSON', tag: 'report', access: 'admin', query: s.reportQuerySchema, responses: { 200: json('Report (src/report/types.ts)', anyObject) } },
     {
       method: 'get', path: '/v1/report.csv', summary: 'The ledger report as CSV', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'CSV', content: { 'text/csv': { type: 'string' } } } },
     },
     {
-      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script)', tag: 'report', access: 'admin', query: s.reportQuerySchema,
+      method: 'get', path: '/report', summary: 'The ledger dashboard (self-contained HTML, no script); a browser without a session goes to /signin. Without keys, open to this machine when the service is bound to loopback', tag: 'report', access: 'admin', query: s.reportQuerySchema,
       responses: { 200: { description: 'HTML', content: { 'text/html': { type: 'string' } } } },
+    },
+    {
+      method: 'post', path: '/v1/feedback', summary: "A client's thumbs up or down on an answer: a label for the router when the answer was direct", tag: 'learning', access: 'ask',
+      query: s.noQuerySchema, body: { 'application/json': s.feedbackRequestSchema },
+      responses: { 200: json('Recorded (`used`: whether it became a label; one per answer and key, a second replaces the first)', anyObject), 404: problem('Unknown answerId'), 415: problem('Not application/json') },
+    },
+    {
+      method: 'get', path: '/v1/calibrations', summary: 'Stored calibrations, the one in force, and the promise measured live (audit precision, guard)', tag: 'learning', access: 'admin',
+      query: s.noQuerySchema, responses: { 200: json('Calibrations and status (src/answer/learner.ts LearningStatus)', anyObject) },
+    },
+    {
+      method: 'post', path: '/v1/calibrations/refit', summary: 'Refit the calibration from the labels now; a fitted one is put in force at once', tag: 'learning', access: 'admin',
+      query: s.noQuerySchema, responses: { 200: json('Outcome: fitted (with its id) or insufficient (with how many more labels, an estimate)', anyObject) },
+    },
+    {
+      method: 'post', path: '/v1/calibrations/:id/activate', summary: 'Put a stored calibration (0: the calibration file) in force', tag: 'learning', access: 'admin',
+      query: s.noQuerySchema, params: s.calibrationIdParamsSchema,
+      responses: { 200: json('Now in force', anyObject), 400: problem('Fitted from another calibration file'), 404: problem('No such calibration') },
+    },
+    {
+      method: 'get', path: '/review', summary: "The review page: one question, the router's candidate sentence in its passage, right / wrong / skip (a browser without a key is sent to /signin)", tag: 'learning', access: 'admin',
+      responses: { 200: { description: 'HTML (keys 1/y, 2/n, space/s)', content: { 'text/html': { type: 'string' } } }, 303: { description: 'A browser without a key or session: to /signin' } },
+    },
+    {
+      method: 'post', path: '/review', summary: 'A reviewer label (right, wrong) or a skip; signed in by cookie it needs the CSRF token', tag: 'learning', access: 'admin',
+      body: { 'application/x-www-form-urlencoded': s.reviewFormSchema },
+      responses: { 303: { description: 'Recorded: back to /review' }, 403: problem('Missing or wrong CSRF token'), 404: problem('Unknown answerId') },
     },
     {
       method: 'get', path: '/signin', summary: 'The sign-in form for the admin pages (a browser cannot send a key header)', tag: 'sign-in', access: 'public', query: s.signInQuerySchema,
@@ -154,8 +198,9 @@ export function buildOpenApi(opts: OpenApiOptions): Record<string, unknown> {
   const keyed = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
   for (const op of operations(opts.maxQuestionChars)) {
     const responses: Record<string, unknown> = {};
-    const all: Record<string, ResponseSpec> = { ...op.responses, 400: problem('Invalid request'), 429: problem('Rate limited (see Retry-After)'), 503: problem('Timed out or not ready'), default: problem('Error') };
-    if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = problem('Missing or invalid API key');
+    const err = op.openAiErrors ? openAi : problem;
+    const all: Record<string, ResponseSpec> = { ...op.responses, 400: err('Invalid request'), 429: err('Rate limited (see Retry-After)'), 503: err('Timed out or not ready'), default: err('Error') };
+    if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = err('Missing or invalid API key');
     if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set, and refused to keys of scope ask');
     for (const [status, r] of Object.entries({ ...all, ...op.responses })) {
       responses[status] = {

@@ -145,6 +145,20 @@ export function problemOf(err: unknown): ProblemOf {
   return { status: 500, code: 'internal', detail: 'Internal error', internal: true };
 }
 
+export interface ErrorOutcome {
+  status: number;
+  code: string;
+  detail: string;
+  opts: ProblemOptions;
+}
+
+/** What an error becomes over HTTP (status, problem code, detail); `onInternal` sees the unexpected ones. */
+export function errorOutcome(err: unknown, req: Request, onInternal: (err: unknown, req: Request) => void): ErrorOutcome {
+  const p = problemOf(err);
+  if (p.internal) onInternal(err, req);
+  return { status: p.status, code: p.code, detail: p.detail, opts: { headers: p.headers, extensions: p.extensions } };
+}
+
 /** The error middleware; also called directly (timeouts) so every error goes through it. */
 export function problemMiddleware(onInternal: (err: unknown, req: Request) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -152,8 +166,7 @@ export function problemMiddleware(onInternal: (err: unknown, req: Request) => vo
       if (!res.writableEnded) res.end();
       return;
     }
-    const p = problemOf(err);
-    if (p.internal) onInternal(err, req);
-    sendProblem(req, res, p.status, p.code, p.detail, { headers: p.headers, extensions: p.extensions });
+    const o = errorOutcome(err, req, onInternal);
+    sendProblem(req, res, o.status, o.code, o.detail, o.opts);
   };
 }

@@ -4,7 +4,7 @@
  * too, for the document only.
  */
 import { z } from 'zod';
-import { resolveReportRange } from '../ledger/report-range';
+import { resolveReportRange } from '../report/range';
 import { errorMessage } from '../errors';
 import { httpError } from './problem';
 
@@ -27,6 +27,7 @@ export const reportQuerySchema = z
   .object({
     from: z.string().max(64).optional().describe('ISO 8601 date or date-time, inclusive (default: 7 days before `to`)'),
     to: z.string().max(64).optional().describe('ISO 8601 date or date-time, exclusive (default: now)'),
+    days: z.string().max(8).optional().describe('The number of days before `to` (instead of `from`)'),
   })
   .superRefine((q, ctx) => {
     try {
@@ -50,6 +51,23 @@ export const uploadedFilesSchema = z
   .min(1, 'no file in the form: send the files as multipart/form-data parts named files');
 
 export const noQuerySchema = z.object({});
+
+export const feedbackRequestSchema = z
+  .object({
+    answerId: z.string().uuid('answerId must be the answerId of a POST /v1/ask response').describe('The answerId of a POST /v1/ask response'),
+    correct: z.boolean().describe('Whether the answer was right (thumbs up) or wrong (thumbs down)'),
+  })
+  .strict();
+
+export const reviewFormSchema = z.object({
+  answerId: z.string().uuid('answerId must be an answer id').describe('The answer reviewed'),
+  verdict: z.enum(['right', 'wrong', 'skip']).describe("Whether the router's candidate sentence answers the question"),
+  _csrf: z.string().max(200).optional().describe("The session's CSRF token (signed in by cookie)"),
+});
+
+export const calibrationIdParamsSchema = z.object({
+  id: z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'id must be 0 (the calibration file) or a stored calibration id').describe('Calibration id (0: the calibration file)'),
+});
 
 export const signInQuerySchema = z.object({ next: z.string().max(200).optional().describe('Same-site path to go to once signed in (default /review)') });
 
@@ -87,6 +105,7 @@ export const citationSchema = z.object({
 });
 
 export const askResponseSchema = z.object({
+  answerId: z.string().uuid().describe('Names this answer for POST /v1/feedback'),
   answer: z.string().nullable().describe('Null when only passages are given'),
   route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
   confidence: z.number().nullable().describe('Calibrated probability that a direct answer is correct; for a known question (cache, faq, curated), that it is the same question as the one it matched'),
@@ -205,3 +224,54 @@ export const knownAnswerSchema = z.object({
 
 export const knownListSchema = z.object({ total: z.number().int(), answers: z.array(knownAnswerSchema) });
 export const knownRemovedSchema = z.object({ removed: z.number().int() });
+
+/** OpenAI-compatible chat completions: the fields Sobre reads; other OpenAI parameters are accepted and ignored. */
+const chatContentPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1).max(200).describe('`sobre` or the generator model id (GET /v1/models); echoed back'),
+  messages: z.array(z.looseObject({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+    content: z.union([z.string(), z.array(chatContentPart), z.null()]).optional().describe('Text, or text parts'),
+    name: z.string().optional(),
+  })).min(1).max(200).describe('The last message is the user question; a short follow-up borrows the previous user message'),
+  stream: z.boolean().nullable().optional().describe('Stream chat.completion.chunk server-sent events ending with data: [DONE]'),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  n: z.number().int().min(1).max(1).nullable().optional().describe('Only 1'),
+});
+
+const chatUsageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
+
+export const sobreFieldSchema = z.object({
+  route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
+  confidence: z.number().nullable(),
+  notice: z.string().nullable(),
+  citations: z.array(z.object({ n: z.number().int(), title: z.string(), source: z.string(), documentId: z.number().int(), chunkId: z.number().int(), start: z.number().int(), end: z.number().int() })),
+}).describe("Sobre's extra field: the answer route, its confidence and the citations of the Sources footer");
+
+export const chatResponseSchema = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(z.object({
+    index: z.number().int(),
+    message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+    finish_reason: z.literal('stop'),
+    logprobs: z.null(),
+  })),
+  usage: chatUsageSchema.describe('Real tokens for a generated answer; otherwise estimates: the messages as prompt, the answer text as completion'),
+  sobre: sobreFieldSchema,
+});
+
+export const chatStreamDescription =
+  'Server-sent events `data: {chat.completion.chunk}`: the first has delta.role, then delta.content pieces (a generator\'s tokens as they come; a direct answer, known question or abstention in one piece), the Sources footer, a last chunk with finish_reason `stop` and the `sobre` field, a usage chunk (choices []) with stream_options.include_usage, then `data: [DONE]`. An error mid-stream is `data: {"error": {...}}`.';
+
+export const modelListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() })),
+});
+
+export const openAiErrorSchema = z.object({
+  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+});

@@ -72,7 +72,10 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     metrics.observeLedgerFailure();
     logger.error({ err }, 'ledger row not written');
   };
-  const deps = await createDeps(config, { embedder, generator: inner && gate ? gateGenerator(inner, gate) : null, onLedgerWrite });
+  const deps = await createDeps(config, {
+    embedder, generator: inner && gate ? gateGenerator(inner, gate) : null, onLedgerWrite,
+    onLearnerError: (what, err) => logger.warn({ err, what }, 'learning loop'),
+  });
   try {
     prepareUploads(config.dataDir);
     for (const file of await removeOrphanUploads(deps.knowledge, config.dataDir)) {
@@ -82,12 +85,15 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     await deps.close();
     throw e;
   }
+  // The calibration in force may change in another process sharing the store (docs/learning.md).
+  const poll = deps.learner ? setInterval(() => void deps.learner?.refresh().catch((err: unknown) => logger.warn({ err }, 'learning refresh')), config.calibrationPollSeconds * 1000) : null;
+  poll?.unref();
   const writer = new Mutex();
   const jobs = new JobQueue(writer);
-  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder });
+  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder, learning: deps.learner });
   let draining = false;
   const app = createApp({
-    config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, jobs, turns, beforeWrite, metrics, logger,
+    config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, jobs, turns, beforeWrite, metrics, logger,
     isDraining: () => draining, ledgerWritable: () => ledgerWritable,
   });
   let server: Server | null = null;
@@ -140,6 +146,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     shutdown(graceMs = 10_000) {
       stopped ??= (async () => {
         draining = true;
+        if (poll) clearInterval(poll);
         const deadline = Date.now() + graceMs;
         let clean = await closeServer(graceMs);
         // Writes that outlive their requests (202) go on until the deadline, then stop between

@@ -17,7 +17,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { escapeHtml } from '../ledger/svg';
+import { escapeHtml } from '../report/svg';
 import { httpError } from './problem';
 
 export const SESSION_COOKIE = 'sobre_session';

@@ -40,7 +40,7 @@ test('is OpenAPI 3.1 with generated request schemas and problem responses', () =
   expect(ask.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/healthz'].get.security).toEqual([]);
   expect(doc.paths['/v1/documents/{id}'].delete.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
-  expect(doc.paths['/v1/report'].get.parameters.map((p) => p.name)).toEqual(['from', 'to']);
+  expect(doc.paths['/v1/report'].get.parameters.map((p) => p.name)).toEqual(['from', 'to', 'days']);
   expect(Object.keys(doc.paths['/v1/documents'].post.requestBody?.content ?? {})).toEqual(['multipart/form-data']);
   expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'apiKeyHeader']);
 });

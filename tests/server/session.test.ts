@@ -130,6 +130,22 @@ describe('sign-in over HTTP', () => {
   });
 });
 
+describe('sign-in over TLS (behind a trusted proxy)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ env: { SOBRE_API_KEYS: KEYS.join(','), SOBRE_TRUST_PROXY: 'loopback' } });
+  });
+  afterAll(() => s.stop());
+
+  it('marks the cookie Secure', async () => {
+    const res = await fetch(`${s.url}/signin`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' }, body: 'key=key-alice-123',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);
+  });
+});
+
 describe('sign-in without SOBRE_API_KEYS', () => {
   let s: TestServer;
   beforeAll(async () => {

@@ -6,8 +6,9 @@ import Database from 'better-sqlite3';
 import { main, type CliIo } from '../../scripts/report';
 import { ComputeLedger } from '../../src/ledger/ledger';
 import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
-import type { Report } from '../../src/ledger/report-types';
-import { generated, outcome, testConfig } from './helpers';
+import type { Report } from '../../src/report/types';
+import { generated, outcome, testConfig } from '../ledger/helpers';
+import { auth, postJson, startTestServer } from '../server/helpers';
 
 let dir: string;
 
@@ -107,4 +108,22 @@ test('--help exits 0', async () => {
   const t = io();
   expect(await main(['--help'], t.cli)).toBe(0);
   expect(t.out()).toContain('Usage:');
+});
+
+test('the CLI and the service group the content gap the same way (one grouping)', async () => {
+  const s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:admin-key-0123456789abcdef' } });
+  try {
+    const questions = ['Who painted the Sistine Chapel?', 'Who painted the Sistine Chapel ceiling?', 'Qui a peint la chapelle Sixtine ?', 'Qui a peint la chapelle Sixtine ?', 'Où est né Victor Hugo ?'];
+    for (const question of questions) await postJson(`${s.url}/v1/ask`, { question }, auth('admin-key-0123456789abcdef'));
+    const served = (await (await fetch(`${s.url}/v1/report`, { headers: auth('admin-key-0123456789abcdef') })).json()) as Report;
+    const out: string[] = [];
+    const code = await main(['--format', 'json', '--data-dir', s.config.dataDir], { stdout: { write: (x: string) => out.push(x) }, stderr: { write: () => undefined }, env: {}, cwd: s.root });
+    expect(code).toBe(0);
+    const cli = JSON.parse(out.join('')) as Report;
+    expect(cli.contentGap).toEqual(served.contentGap);
+    // Equal counts: the most recently asked first.
+    expect(served.contentGap.groups.map((g) => [g.count, g.variants])).toEqual([[2, 1], [2, 2], [1, 1]]);
+  } finally {
+    await s.stop();
+  }
 });

@@ -1,6 +1,6 @@
 /** The shape of a ledger report, as served at /v1/report and rendered by render.ts. */
 import type { ContentGap } from './content-gap';
-import type { CallStatus, EmbodiedImpact, Impact, PathEnergySource, Range3, Route } from './types';
+import type { CallStatus, EmbodiedImpact, Impact, PathEnergySource, Range3, Route } from '../ledger/types';
 
 export interface TokenTotals {
   calls: number;
@@ -37,9 +37,19 @@ export interface ReportTotals {
   questions: number;
   byRoute: Record<Route, number>;
   byCallStatus: Record<CallStatus, number>;
+  /** Answers given without an LLM: routes direct, faq, curated and cache. */
+  answeredWithoutLlm: number;
+  /** answeredWithoutLlm / questions (0 when there are no questions): the headline share. */
+  answeredWithoutLlmShare: number;
+  /** Known-question hits among them (faq, curated, cache). */
+  knownQuestionHits: number;
+  /** Abstentions: declined, out of scope (no answer, and no LLM call). */
+  declined: number;
+  /**
+   * LLM calls a conventional RAG would have made and Sobre did not: answers without an LLM plus
+   * abstentions (the energy saved counts both; docs/energy-method.md).
+   */
   llmCallsAvoided: number;
-  /** llmCallsAvoided / questions (0 when there are no questions). */
-  llmCallsAvoidedShare: number;
   llmCallsMade: number;
   /** Counterfactual calls Sobre did not make. */
   avoided: TokenTotals;
@@ -56,6 +66,11 @@ export interface SeriesPoint {
   /** Bucket start, ISO (UTC). */
   start: string;
   questions: number;
+  /** Answered without an LLM (direct, faq, curated, cache). */
+  answered: number;
+  /** Abstentions. */
+  declined: number;
+  /** LLM calls avoided (answered + declined). */
   avoided: number;
   made: number;
   whAvoided: number;
@@ -97,4 +112,7 @@ export interface Report {
 }
 
 export const ROUTES: readonly Route[] = ['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain'];
+/** Routes that answer without an LLM: a passage's sentence, or a known question. */
+export const ANSWERED_WITHOUT_LLM: readonly Route[] = ['direct', 'faq', 'curated', 'cache'];
+export const KNOWN_QUESTION_ROUTES: readonly Route[] = ['faq', 'curated', 'cache'];
 export const CALL_STATUSES: readonly CallStatus[] = ['avoided', 'made', 'failed', 'unavailable'];

@@ -1,19 +1,19 @@
 /**
- * The ledger report, pure over the rows of a period (plus the already-computed content gap):
- * totals, per-bucket series, confidence histogram, latency by route and the assumptions.
+ * The ledger report, pure over the rows of a period: totals, per-bucket series, confidence
+ * histogram, latency by route, the content gap and the assumptions.
  * Bounds: `from` inclusive, `to` exclusive; buckets are UTC hours when the period is at most
  * 48 h, UTC days otherwise.
  */
 import { SobreError } from '../errors';
-import { addEmbodied, addImpact, addRange, pointRange, scaleRange, zeroEmbodied, zeroImpact } from './energy';
+import { addEmbodied, addImpact, addRange, pointRange, scaleRange, zeroEmbodied, zeroImpact } from '../ledger/energy';
 import { assumptionsOf } from './assumptions';
-import type { ContentGap } from './content-gap';
-import { EQUIVALENT_FACTORS, type MethodSnapshot } from './method';
+import { groupContentGap } from './content-gap';
+import { EQUIVALENT_FACTORS, type MethodSnapshot } from '../ledger/method';
 import {
-  CALL_STATUSES, ROUTES, type Equivalent, type HistogramBin, type PathTotals, type Report, type RouteLatency,
+  ANSWERED_WITHOUT_LLM, CALL_STATUSES, KNOWN_QUESTION_ROUTES, ROUTES, type Equivalent, type HistogramBin, type PathTotals, type Report, type RouteLatency,
   type SeriesPoint, type TokenTotals,
-} from './report-types';
-import type { CallStatus, Impact, LedgerRow, Range3, ReportRange, Route } from './types';
+} from './types';
+import type { CallStatus, Impact, LedgerRow, Range3, ReportRange, Route } from '../ledger/types';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -78,13 +78,15 @@ function series(rows: readonly LedgerRow[], range: ReportRange): SeriesPoint[] {
   const count = Math.max(0, Math.ceil((range.to.getTime() - first) / size));
   if (count > MAX_BUCKETS) throw new SobreError('bad_request', `Report period too long: ${count} buckets (max ${MAX_BUCKETS})`);
   const points: SeriesPoint[] = Array.from({ length: count }, (_, i) => ({
-    start: new Date(first + i * size).toISOString(), questions: 0, avoided: 0, made: 0, whAvoided: 0, gco2eAvoided: 0, pathWh: 0,
+    start: new Date(first + i * size).toISOString(), questions: 0, answered: 0, declined: 0, avoided: 0, made: 0, whAvoided: 0, gco2eAvoided: 0, pathWh: 0,
   }));
   for (const row of rows) {
     const p = points[Math.floor((row.at.getTime() - first) / size)];
     if (!p) continue;
     p.questions++;
     p.pathWh += row.path.wh;
+    if (ANSWERED_WITHOUT_LLM.includes(row.route)) p.answered++;
+    if (row.route === 'abstain') p.declined++;
     if (row.callStatus === 'made') p.made++;
     if (row.callStatus === 'avoided' && row.llm) {
       p.avoided++;
@@ -117,11 +119,12 @@ export interface ReportInput {
   range: ReportRange;
   /** The current method, for the assumptions block (rows keep their own). */
   method: MethodSnapshot;
-  contentGap: ContentGap;
+  /** SOBRE_LEDGER_GAP_THRESHOLD (content-gap.ts). */
+  contentGapThreshold: number;
   generatedAt: Date;
 }
 
-export function buildReport({ rows, range, method, contentGap, generatedAt }: ReportInput): Report {
+export function buildReport({ rows, range, method, contentGapThreshold, generatedAt }: ReportInput): Report {
   const inRange = rows.filter((r) => r.at >= range.from && r.at < range.to);
   const avoided = emptyTokens();
   const generated = emptyTokens();
@@ -142,15 +145,21 @@ export function buildReport({ rows, range, method, contentGap, generatedAt }: Re
   };
   const byCallStatus = countBy<CallStatus>(CALL_STATUSES, inRange.map((r) => r.callStatus));
   const questions = inRange.length;
+  const byRoute = countBy<Route>(ROUTES, inRange.map((r) => r.route));
+  const sum = (routes: readonly Route[]) => routes.reduce((n, route) => n + byRoute[route], 0);
+  const answeredWithoutLlm = sum(ANSWERED_WITHOUT_LLM);
   return {
     period: { from: range.from.toISOString(), to: range.to.toISOString(), bucket: bucketOf(range), bounds: 'from inclusive, to exclusive', timezone: 'UTC' },
     generatedAt: generatedAt.toISOString(),
     totals: {
       questions,
-      byRoute: countBy<Route>(ROUTES, inRange.map((r) => r.route)),
+      byRoute,
       byCallStatus,
+      answeredWithoutLlm,
+      answeredWithoutLlmShare: questions === 0 ? 0 : answeredWithoutLlm / questions,
+      knownQuestionHits: sum(KNOWN_QUESTION_ROUTES),
+      declined: byRoute.abstain,
       llmCallsAvoided: byCallStatus.avoided,
-      llmCallsAvoidedShare: questions === 0 ? 0 : byCallStatus.avoided / questions,
       llmCallsMade: byCallStatus.made,
       avoided,
       generated,
@@ -161,7 +170,7 @@ export function buildReport({ rows, range, method, contentGap, generatedAt }: Re
     series: series(inRange, range),
     confidenceHistogram: histogram(inRange),
     latencyByRoute: latencies(inRange),
-    contentGap,
+    contentGap: groupContentGap(inRange, { threshold: contentGapThreshold }),
     assumptions: assumptionsOf(method),
     methodVersions: [...new Set(inRange.map((r) => r.method.version))].sort(),
   };

@@ -6,9 +6,9 @@
  * assumption. totals rows carry the headline metrics (same ids as the HTML `data-metric`);
  * series rows have the bucket start in `key`; low/high are empty when a value has no range.
  */
-import { formatConstant, formatRange, formatValue, headlineMetrics, sig } from './format';
+import { formatConstant, formatDate, formatPeriod, formatRange, formatValue, headlineMetrics, sig } from './format';
 import { renderHtml } from './render-html';
-import type { Report } from './report-types';
+import type { Report } from './types';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'html';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'csv', 'html'];
@@ -41,6 +41,8 @@ export function renderCsv(r: Report): string {
   for (const [route, n] of Object.entries(r.totals.byRoute)) rows.push(['route', route, 'questions', n, '', '', 'count', '']);
   for (const p of r.series) {
     rows.push(['series', p.start, 'questions', p.questions, '', '', 'count', r.period.bucket]);
+    rows.push(['series', p.start, 'answered_without_llm', p.answered, '', '', 'count', r.period.bucket]);
+    rows.push(['series', p.start, 'declined', p.declined, '', '', 'count', r.period.bucket]);
     rows.push(['series', p.start, 'llm_calls_avoided', p.avoided, '', '', 'count', r.period.bucket]);
     rows.push(['series', p.start, 'llm_calls_made', p.made, '', '', 'count', r.period.bucket]);
     rows.push(['series', p.start, 'wh_avoided', p.whAvoided, '', '', 'Wh', 'mid']);
@@ -72,14 +74,14 @@ function bar(n: number, max: number, width = 30): string {
 export function renderTable(r: Report): string {
   const out: string[] = [];
   const t = r.totals;
-  out.push(`Sobre ledger report: ${r.period.from} to ${r.period.to} (${r.period.timezone}, ${r.period.bounds})`, '');
+  out.push(`Sobre ledger report: ${formatPeriod(r.period.from, r.period.to)} (${r.period.from} to ${r.period.to}, ${r.period.bounds})`, '');
   for (const m of headlineMetrics(r)) out.push(`  ${pad(m.label, 52)} ${formatRange(m)}`);
   out.push('', '  Routes: ' + Object.entries(t.byRoute).map(([k, v]) => `${k} ${v}`).join(' · '));
   out.push('', `Net saving equals about (mid, low – high):`);
   for (const e of t.equivalents) out.push(`  ${pad(sig(e.value.mid), 10)} ${e.label} (${sig(e.value.low)} – ${sig(e.value.high)}; ${e.perUnit} ${e.unit})`);
-  out.push('', `Per ${r.period.bucket} (UTC):`, `  ${pad('start', 26)}${pad('questions', 11)}${pad('avoided', 9)}${pad('made', 6)}energy avoided (mid)`);
+  out.push('', `Per ${r.period.bucket} (UTC):`, `  ${pad('start', 22)}${pad('questions', 11)}${pad('no LLM', 8)}${pad('declined', 10)}${pad('LLM', 5)}energy avoided (mid)`);
   for (const p of r.series.filter((s) => s.questions > 0)) {
-    out.push(`  ${pad(p.start, 26)}${pad(String(p.questions), 11)}${pad(String(p.avoided), 9)}${pad(String(p.made), 6)}${formatValue(p.whAvoided, 'Wh')}`);
+    out.push(`  ${pad(formatDate(p.start), 22)}${pad(String(p.questions), 11)}${pad(String(p.answered), 8)}${pad(String(p.declined), 10)}${pad(String(p.made), 5)}${formatValue(p.whAvoided, 'Wh')}`);
   }
   if (t.questions === 0) out.push('  (no questions in this period)');
   const maxBin = Math.max(...r.confidenceHistogram.bins.map((b) => b.count));
@@ -91,9 +93,8 @@ export function renderTable(r: Report): string {
     out.push(`  ${pad(l.route, 17)}${pad(String(l.count), 8)}${pad(l.p50Ms === null ? '-' : formatValue(l.p50Ms, 'ms'), 12)}${l.p95Ms === null ? '-' : formatValue(l.p95Ms, 'ms')}`);
   }
   const gap = r.contentGap;
-  out.push('', `Content gap: ${gap.questions} questions not answered from the passages, ${gap.groupCount} groups (${gap.method}${gap.threshold !== null ? `, cosine >= ${gap.threshold}` : ''})`);
-  if (gap.note) out.push(`  note: ${gap.note}`);
-  for (const g of gap.groups) out.push(`  ${pad(`${g.count}×`, 6)}${g.example.replace(/\s+/g, ' ').slice(0, 100)}`);
+  out.push('', `Content gap: ${gap.questions} questions not answered from the documents, ${gap.groupCount} groups (sharing >= ${sig(gap.threshold * 100)} % of content words)`);
+  for (const g of gap.groups) out.push(`  ${pad(`${g.count}×`, 6)}${g.example.replace(/\s+/g, ' ').slice(0, 100)}${g.variants > 1 ? ` (and ${g.variants - 1} similar)` : ''}`);
   const version = r.assumptions.find((a) => a.name === 'method version');
   out.push('', `Assumptions (method: ${version?.value ?? '?'}; estimates, not measurements, see docs/energy-method.md):`);
   for (const a of r.assumptions.filter((x) => x !== version)) {

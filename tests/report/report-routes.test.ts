@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { reportRoutes } from '../../src/server/report-routes';
-import type { Report } from '../../src/ledger/report-types';
-import { generated, openLedger, outcome } from './helpers';
+import type { Report } from '../../src/report/types';
+import { generated, openLedger, outcome } from '../ledger/helpers';
 
 let server: Server;
 let base: string;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   await ledger.record(generated(120, { at: new Date('2024-05-04T10:00:00Z') }));
   await ledger.record(outcome({ at: new Date('2024-04-01T10:00:00Z') })); // outside the default week
   const app = express();
-  app.use(reportRoutes({ ledger, now }));
+  app.use(reportRoutes({ ledger, now, contentGapThreshold: 0.5 }));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     appErrors.push(err);
     res.status(500).json({ error: { code: 'internal', message: 'app handler' } });

@@ -1,7 +1,7 @@
 /**
  * A small bar-chart renderer to inline SVG (no script, no external resource), for the dashboard.
  * Grouped or stacked bars, a y axis with four ticks, thinned x labels, a legend and a <title>
- * tooltip on every bar.
+ * tooltip on every bar. Charts scale to their container: a viewBox and width 100%.
  */
 import { sig } from './format';
 
@@ -49,7 +49,7 @@ export function barChart(spec: BarChartSpec): string {
   const yMax = spec.integer ? Math.max(4, Math.ceil(rawMax / 4) * 4) : niceMax(rawMax);
   const y = (v: number): number => M.top + plotH - (v / yMax) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg id="${escapeHtml(spec.id)}" class="chart" role="img" aria-label="${escapeHtml(spec.title)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">`);
+  parts.push(`<svg id="${escapeHtml(spec.id)}" class="chart" role="img" aria-label="${escapeHtml(spec.title)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet">`);
   parts.push(`<title>${escapeHtml(spec.title)}</title>`);
   for (let k = 0; k <= 4; k++) {
     const v = (yMax * k) / 4;
@@ -86,4 +86,28 @@ export function barChart(spec: BarChartSpec): string {
   }
   parts.push('</svg>');
   return parts.join('');
+}
+
+export interface SharePart {
+  name: string;
+  value: number;
+  color: string;
+}
+
+/** One horizontal bar split into the parts' shares (empty parts are left out). */
+export function shareBar(id: string, title: string, parts: readonly SharePart[]): string {
+  const W = 1000;
+  const H = 36;
+  const total = parts.reduce((s, p) => s + p.value, 0);
+  const out = [`<svg id="${escapeHtml(id)}" class="chart" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="none"><title>${escapeHtml(title)}</title>`];
+  if (total === 0) out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#e3e6ea"/>`);
+  let x = 0;
+  for (const p of parts) {
+    if (p.value <= 0) continue;
+    const w = (p.value / total) * W;
+    out.push(`<rect class="bar" x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="${H}" fill="${p.color}"><title>${escapeHtml(`${p.name}: ${p.value} (${sig((100 * p.value) / total)} %)`)}</title></rect>`);
+    x += w;
+  }
+  out.push('</svg>');
+  return out.join('');
 }

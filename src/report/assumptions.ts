@@ -1,7 +1,7 @@
 /** Every constant the report's numbers rest on, with its value and source (docs/energy-method.md). */
 import type { Interval } from '../config';
-import { ECOLOGITS_SOURCE, ELECTRICITY_MIXES_SOURCE, EQUIVALENT_FACTORS, electricityMix, type MethodSnapshot } from './method';
-import type { Assumption } from './report-types';
+import { ECOLOGITS_SOURCE, ELECTRICITY_MIXES_SOURCE, EQUIVALENT_FACTORS, electricityMix, type MethodSnapshot } from '../ledger/method';
+import type { Assumption } from './types';
 
 const ECOLOGITS = `${ECOLOGITS_SOURCE} (fit on the ML.ENERGY leaderboard, H100, vLLM)`;
 const PROVIDERS = 'EcoLogits 0.9 provider datacentres (ecologits/tracers/utils.py) span';

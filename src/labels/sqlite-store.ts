@@ -1,0 +1,239 @@
+/**
+ * Labels in SQLite: `<dataDir>/sobre.db` on a connection of its own, with its own migrations.
+ * A ':memory:' store (evaluation) keeps everything in the process.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { SobreError } from '../errors';
+import { DATABASE_FILE, openDatabase } from '../sqlite/database';
+import { migrate } from '../sqlite/migrate';
+import { LABEL_MIGRATIONS } from './schema';
+import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelSource, LabelStore, Observation } from './types';
+
+interface ObservationRow {
+  answer_id: string;
+  at_ms: number;
+  question_text: string | null;
+  question_sha256: string;
+  route: string;
+  ruled_out: string | null;
+  probability: number | null;
+  threshold: number;
+  calibration_id: number;
+  audit: number;
+  candidate: string | null;
+  features: string | null;
+}
+
+interface LabelRow {
+  answer_id: string;
+  source: string;
+  by_key: string;
+  correct: number;
+  weight: number;
+  at_ms: number;
+}
+
+interface CalibrationRow {
+  id: number;
+  created_at_ms: number;
+  active: number;
+  origin: string;
+  labels: number;
+  base_sha256: string;
+  note: string;
+  guard_target: number | null;
+}
+
+const RECORD_COLUMNS = 'id, created_at_ms, active, origin, labels, base_sha256, note, guard_target';
+
+function toObservation(r: ObservationRow): Observation {
+  return {
+    answerId: r.answer_id, at: new Date(r.at_ms), question: r.question_text, questionSha256: r.question_sha256, route: r.route,
+    ruledOut: r.ruled_out, probability: r.probability, threshold: r.threshold, calibrationId: r.calibration_id, audit: r.audit === 1,
+    candidate: r.candidate === null ? null : (JSON.parse(r.candidate) as Observation['candidate']),
+    features: r.features === null ? null : (JSON.parse(r.features) as Record<string, number>),
+  };
+}
+
+function toLabel(r: LabelRow): Label {
+  return { answerId: r.answer_id, source: r.source as LabelSource, by: r.by_key === '' ? null : r.by_key, correct: r.correct === 1, weight: r.weight, at: new Date(r.at_ms) };
+}
+
+function toRecord(r: CalibrationRow): CalibrationRecord {
+  return {
+    id: r.id, createdAt: new Date(r.created_at_ms), active: r.active === 1, origin: r.origin, labels: r.labels,
+    baseSha256: r.base_sha256, note: r.note, guardTarget: r.guard_target,
+  };
+}
+
+/** No reviewer label, and not skipped by this reviewer. */
+const UNREVIEWED = `NOT EXISTS (SELECT 1 FROM labels l WHERE l.answer_id = o.answer_id AND l.source = 'reviewer')
+  AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id AND s.by_key = @by)`;
+
+export class SqliteLabelStore implements LabelStore {
+  readonly writable: boolean;
+
+  /** Prepared once: one insert per answered question. */
+  private readonly insertObservation: Statement | null;
+
+  private constructor(private readonly db: Db) {
+    this.writable = !db.readonly;
+    this.insertObservation = this.writable
+      ? db.prepare('INSERT INTO label_observations VALUES (@answer_id, @at_ms, @question_text, @question_sha256, @route, @ruled_out, @probability, @threshold, @calibration_id, @audit, @candidate, @features)')
+      : null;
+  }
+
+  /** Read-only, for reports (no migration, no write); null when the store has no labels tables yet. */
+  static openReadOnly(dataDir: string): SqliteLabelStore | null {
+    const db = openDatabase(path.join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      const row = db.prepare("SELECT version FROM schema_versions WHERE component = 'labels'").get() as { version: number } | undefined;
+      if ((row?.version ?? 0) >= 1) return new SqliteLabelStore(db);
+    } catch {
+      // no schema_versions table: nothing stored yet
+    }
+    db.close();
+    return null;
+  }
+
+  /** The labels in `<dataDir>/sobre.db`, or in memory for ':memory:'. */
+  static open(dataDir: string): SqliteLabelStore {
+    const db = dataDir === ':memory:' ? new Database(':memory:') : openDatabase(path.join(dataDir, DATABASE_FILE));
+    try {
+      db.pragma('foreign_keys = ON');
+      migrate(db, 'labels', LABEL_MIGRATIONS);
+      return new SqliteLabelStore(db);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  async addObservation(o: Observation): Promise<void> {
+    if (!this.insertObservation) throw new SobreError('internal', 'The label store was opened read-only');
+    this.insertObservation.run({
+      answer_id: o.answerId, at_ms: o.at.getTime(), question_text: o.question, question_sha256: o.questionSha256, route: o.route,
+      ruled_out: o.ruledOut, probability: o.probability, threshold: Number.isFinite(o.threshold) ? o.threshold : 1e308, calibration_id: o.calibrationId,
+      audit: o.audit ? 1 : 0, candidate: o.candidate ? JSON.stringify(o.candidate) : null, features: o.features ? JSON.stringify(o.features) : null,
+    });
+  }
+
+  async observation(answerId: string): Promise<Observation | null> {
+    const r = this.db.prepare('SELECT * FROM label_observations WHERE answer_id = ?').get(answerId) as ObservationRow | undefined;
+    return r ? toObservation(r) : null;
+  }
+
+  async addLabel(l: Label): Promise<boolean> {
+    const info = this.db.prepare(`INSERT INTO labels (answer_id, source, by_key, correct, weight, at_ms)
+      SELECT @answer_id, @source, @by_key, @correct, @weight, @at_ms WHERE EXISTS (SELECT 1 FROM label_observations WHERE answer_id = @answer_id)
+      ON CONFLICT (answer_id, source, by_key) DO UPDATE SET correct = excluded.correct, weight = excluded.weight, at_ms = excluded.at_ms`).run({
+      answer_id: l.answerId, source: l.source, by_key: l.by ?? '', correct: l.correct ? 1 : 0, weight: l.weight, at_ms: l.at.getTime(),
+    });
+    return info.changes > 0;
+  }
+
+  async addSkip(answerId: string, by: string, at: Date): Promise<void> {
+    this.db.prepare(`INSERT INTO label_skips (answer_id, by_key, at_ms) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM label_observations WHERE answer_id = ?)
+      ON CONFLICT DO NOTHING`).run(answerId, by, at.getTime(), answerId);
+  }
+
+  async labelCount(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM labels').get() as { n: number }).n;
+  }
+
+  async labelled(): Promise<LabelledObservation[]> {
+    const rows = this.db.prepare('SELECT * FROM label_observations o WHERE features IS NOT NULL AND EXISTS (SELECT 1 FROM labels l WHERE l.answer_id = o.answer_id) ORDER BY at_ms').all() as ObservationRow[];
+    const byId = new Map<string, Label[]>();
+    for (const l of this.db.prepare('SELECT * FROM labels').all() as LabelRow[]) {
+      const list = byId.get(l.answer_id) ?? [];
+      list.push(toLabel(l));
+      byId.set(l.answer_id, list);
+    }
+    return rows.map((r) => ({ observation: toObservation(r), labels: byId.get(r.answer_id) ?? [] }));
+  }
+
+  async auditCounts(calibrationId: number): Promise<AuditCounts> {
+    const r = this.db.prepare(`SELECT
+        COUNT(l.answer_id) AS reviewed, COALESCE(SUM(l.correct), 0) AS correct,
+        SUM(CASE WHEN l.answer_id IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS pending,
+        SUM(CASE WHEN l.answer_id IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS skipped
+      FROM label_observations o
+      LEFT JOIN (SELECT answer_id, MAX(at_ms), correct FROM labels WHERE source = 'reviewer' GROUP BY answer_id) l ON l.answer_id = o.answer_id
+      WHERE o.audit = 1 AND o.route = 'direct' AND o.calibration_id = ?`).get(calibrationId) as { reviewed: number; correct: number; pending: number | null; skipped: number | null };
+    return { reviewed: r.reviewed, correct: r.correct, pending: r.pending ?? 0, skipped: r.skipped ?? 0 };
+  }
+
+  async pendingAudit(by: string, limit: number): Promise<Observation[]> {
+    const rows = this.db.prepare(`SELECT * FROM label_observations o WHERE audit = 1 AND route = 'direct' AND question_text IS NOT NULL AND ${UNREVIEWED}
+      ORDER BY random() LIMIT @limit`).all({ by, limit }) as ObservationRow[];
+    return rows.map(toObservation);
+  }
+
+  async unreviewed(by: string, limit: number): Promise<Observation[]> {
+    const rows = this.db.prepare(`SELECT * FROM label_observations o WHERE audit = 0 AND question_text IS NOT NULL AND candidate IS NOT NULL AND features IS NOT NULL AND ${UNREVIEWED}
+      ORDER BY at_ms DESC LIMIT @limit`).all({ by, limit }) as ObservationRow[];
+    return rows.map(toObservation);
+  }
+
+  async addCalibration(record: Omit<CalibrationRecord, 'id' | 'active' | 'guardTarget'>, json: string, activate: boolean): Promise<number> {
+    return this.db.transaction(() => {
+      const id = Number(this.db.prepare('INSERT INTO label_calibrations (created_at_ms, origin, labels, base_sha256, note, json) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(record.createdAt.getTime(), record.origin, record.labels, record.baseSha256, record.note, json).lastInsertRowid);
+      if (activate) this.setActive(id);
+      return id;
+    })();
+  }
+
+  private setActive(id: number): void {
+    this.db.prepare('UPDATE label_calibrations SET active = 0 WHERE active = 1').run();
+    if (id > 0) this.db.prepare('UPDATE label_calibrations SET active = 1 WHERE id = ?').run(id);
+  }
+
+  async activate(id: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (id !== 0 && !this.db.prepare('SELECT 1 FROM label_calibrations WHERE id = ?').get(id)) return false;
+      this.setActive(id);
+      return true;
+    })();
+  }
+
+  async calibrations(): Promise<CalibrationRecord[]> {
+    return (this.db.prepare(`SELECT ${RECORD_COLUMNS} FROM label_calibrations ORDER BY id`).all() as CalibrationRow[]).map(toRecord);
+  }
+
+  async activeState(): Promise<{ id: number; guardTarget: number | null }> {
+    const r = this.db.prepare('SELECT id, guard_target FROM label_calibrations WHERE active = 1').get() as { id: number; guard_target: number | null } | undefined;
+    if (r) return { id: r.id, guardTarget: r.guard_target };
+    return { id: 0, guardTarget: (this.db.prepare('SELECT file_guard_target AS g FROM label_state').get() as { g: number | null }).g };
+  }
+
+  async calibration(id: number): Promise<{ record: CalibrationRecord; json: string } | null> {
+    const r = this.db.prepare(`SELECT ${RECORD_COLUMNS}, json FROM label_calibrations WHERE id = ?`).get(id) as (CalibrationRow & { json: string }) | undefined;
+    return r ? { record: toRecord(r), json: r.json } : null;
+  }
+
+  async raiseGuard(id: number, target: number): Promise<void> {
+    if (id === 0) this.db.prepare('UPDATE label_state SET file_guard_target = ? WHERE file_guard_target IS NULL OR file_guard_target < ?').run(target, target);
+    else this.db.prepare('UPDATE label_calibrations SET guard_target = ? WHERE id = ? AND (guard_target IS NULL OR guard_target < ?)').run(target, id, target);
+  }
+
+  async claimRefit(every: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const n = (this.db.prepare('SELECT COUNT(*) AS n FROM labels').get() as { n: number }).n;
+      const last = (this.db.prepare('SELECT labels_at_last_refit AS n FROM label_state').get() as { n: number }).n;
+      if (n - last < every) return false;
+      this.db.prepare('UPDATE label_state SET labels_at_last_refit = ?').run(n);
+      return true;
+    }).immediate();
+  }
+
+  async purgeQuestionText(beforeMs: number): Promise<number> {
+    return this.db.prepare('UPDATE label_observations SET question_text = NULL WHERE question_text IS NOT NULL AND at_ms < ?').run(beforeMs).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
