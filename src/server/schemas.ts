@@ -246,7 +246,7 @@ export const sobreFieldSchema = z.object({
   route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
   confidence: z.number().nullable(),
   notice: z.string().nullable(),
-  citations: z.array(z.object({ n: z.number().int(), title: z.string(), source: z.string(), documentId: z.number().int(), chunkId: z.number().int(), start: z.number().int(), end: z.number().int() })),
+  citations: z.array(z.object({ n: z.number().int(), title: z.string(), name: z.string(), documentId: z.number().int(), chunkId: z.number().int(), start: z.number().int(), end: z.number().int() })),
 }).describe("Sobre's extra field: the answer route, its confidence and the citations of the Sources footer");
 
 export const chatResponseSchema = z.object({
