@@ -139,7 +139,7 @@ describe('sign-in over TLS (behind a trusted proxy)', () => {
 
   it('marks the cookie Secure', async () => {
     const res = await fetch(`${s.url}/signin`, {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' }, body: 'key=key-alice-123',
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' }, body: 'key=key-alice-123-9f8e7d6c',
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);
