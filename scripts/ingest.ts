@@ -60,6 +60,7 @@ async function main(): Promise<number> {
   const knowledge = await openKnowledge(config, embedder);
   try {
     const r = knowledge.opened;
+    for (const w of r.warnings ?? []) console.error(`warning: ${w}`);
     if (r.added + r.removed > 0) console.error(`repaired the index after an interrupted run: ${r.added} vectors restored from the store, ${r.removed} removed`);
     const s = await ingestPaths({ knowledge, embedder, settings: config }, paths, { prune, onProgress: progressPrinter() });
     if (process.stderr.isTTY) process.stderr.write('\n');

@@ -47,6 +47,8 @@ export interface DepsOptions {
   onLearnerError?: (what: string, err: unknown) => void;
   /** The question matcher for known questions (default: the shipped one, when SOBRE_KNOWN_QUESTIONS is on). */
   matcher?: Matcher | null;
+  /** See `AskDeps.onLedgerWrite`: when set, a ledger failure does not fail the answer. */
+  onLedgerWrite?: (error: unknown) => void;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);
     const matcher = opts.matcher !== undefined ? opts.matcher : config.knownQuestions ? shippedMatcher(config, embedder) : null;
     const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner });
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner, onLedgerWrite: opts.onLedgerWrite });
     learner?.onSwitch((r) => ask.useRouter(r));
     const close = async () => {
       try {

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'rate_limited'
   | 'cancelled' // the caller gave up (request aborted, shutdown) before the work was committed
+  | 'storage_failed' // a file could not be written (full disk, I/O error); what was saved before is kept
   | 'database_unavailable' // the shared database (PostgreSQL) cannot be reached; retry later
   | 'internal';
 

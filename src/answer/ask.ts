@@ -24,7 +24,8 @@ export interface Citation {
   n: number;
   documentId: number;
   title: string;
-  source: string;
+  /** The document's name relative to the folder it was ingested from (never a server path). */
+  name: string;
   chunkId: number;
   /** Offsets of the chunk in its document's cleaned text. */
   start: number;
@@ -89,6 +90,11 @@ export interface AskDeps {
   known: KnownQuestions | null;
   /** Records each answer's observation and swaps the router when the calibration changes. */
   learner?: Learner | null;
+  /**
+   * Told after each ledger write (null: written). When set, a row that cannot be written does
+   * not fail the answer (the service counts and logs it); without it, the error is thrown.
+   */
+  onLedgerWrite?: (error: unknown) => void;
 }
 
 export interface AskOptions {
@@ -114,11 +120,13 @@ export function routeContext(knowledge: Knowledge, embedder: Embedder, queryVect
   };
 }
 
+/** What a client sees of a passage: never its server path (`source`). */
+function citation(n: number, p: Omit<Passage, 'score' | 'bm25' | 'cosine' | 'lexicalRank' | 'denseRank'>, score: number): Citation {
+  return { n, documentId: p.documentId, title: p.title, name: p.name, chunkId: p.chunkId, start: p.start, end: p.end, text: p.text, score };
+}
+
 function toCitations(passages: readonly Passage[]): Citation[] {
-  return passages.map((p, i) => ({
-    n: i + 1, documentId: p.documentId, title: p.title, source: p.source, chunkId: p.chunkId,
-    start: p.start, end: p.end, text: p.text, score: p.score,
-  }));
+  return passages.map((p, i) => citation(i + 1, p, p.score));
 }
 
 function toGeneratorPassages(passages: readonly Passage[]): GeneratorPassage[] {
@@ -140,9 +148,9 @@ interface Prepared {
 function knownCitations(hit: KnownHit): Citation[] {
   return hit.entry.citations.map((c, i) => {
     const span = hit.entry.span;
-    const citation: Citation = { n: i + 1, ...c, score: hit.probability };
-    if (span && span.documentId === c.documentId) citation.sentence = { start: span.start, end: span.end };
-    return citation;
+    const cited = citation(i + 1, c, hit.probability);
+    if (span && span.documentId === c.documentId) cited.sentence = { start: span.start, end: span.end };
+    return cited;
   });
 }
 
@@ -286,11 +294,19 @@ export class AskService {
     const counterfactualPromptTokens = original?.promptTokens ?? buildPrompt(question, toGeneratorPassages(passages), {
       contextTokens: config.llmContextTokens, maxTokens: config.llmMaxTokens, countTokens: countTokensApprox,
     }).promptTokens;
-    return ledger.record({
-      at: new Date(), question, route: r.route, confidence: r.confidence,
-      stageMs: { embed: r.timings.embedMs, search: r.timings.searchMs, route: r.timings.routeMs, generate: r.timings.generateMs, total: r.timings.totalMs },
-      pathCpuMs, citedChunkIds: r.citations.map((c) => c.chunkId),
-      counterfactualPromptTokens, counterfactualCompletionTokens: original?.completionTokens, generation, generatorError,
-    });
+    try {
+      const row = await ledger.record({
+        at: new Date(), question, route: r.route, confidence: r.confidence,
+        stageMs: { embed: r.timings.embedMs, search: r.timings.searchMs, route: r.timings.routeMs, generate: r.timings.generateMs, total: r.timings.totalMs },
+        pathCpuMs, citedChunkIds: r.citations.map((c) => c.chunkId),
+        counterfactualPromptTokens, counterfactualCompletionTokens: original?.completionTokens, generation, generatorError,
+      });
+      this.deps.onLedgerWrite?.(null);
+      return row;
+    } catch (e) {
+      if (!this.deps.onLedgerWrite) throw e;
+      this.deps.onLedgerWrite(e);
+      return undefined;
+    }
   }
 }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import { errorMessage, SobreError } from '../errors';
@@ -63,7 +64,7 @@ export interface IngestOptions {
  */
 export const INGEST_RULES_VERSION = 'rules-2';
 
-export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes'>;
+export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes' | 'embedBatchSize'>;
 
 /** Where documents go and how: the knowledge, the embedder, the chunking settings, and when to commit. */
 export interface IngestTarget {
@@ -72,19 +73,33 @@ export interface IngestTarget {
   settings: ChunkSettings;
   /** Awaited right before each commit or deletion (the service waits for questions in flight). */
   beforeWrite?: () => Promise<void>;
-  /** Stops the work between documents (and before a commit): nothing half-done is committed. */
+  /** Stops the work between embedding batches and before a commit: nothing half-done is committed. */
   signal?: AbortSignal;
+  /** Told how many passages each embedding batch embedded (progress). */
+  onEmbedded?: (passages: number) => void;
 }
 
 function checkNotAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SobreError('cancelled', 'The ingest was cancelled before this document was committed');
 }
 
-export async function ingestDocument(target: IngestTarget, doc: LoadedDocument): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
+/**
+ * The name clients see for a document read from `file`: its path relative to the folder among
+ * `roots` (the paths given to the ingest) that holds it, or its own name when it was given
+ * itself; then `#<id>` for a JSON Lines record (`source` is `<file>#<id>`). `/`-separated.
+ */
+export function documentName(roots: readonly string[], file: string, source: string): string {
+  const root = roots.map((r) => path.resolve(r)).find((r) => file.startsWith(r + path.sep));
+  const relative = root ? path.relative(root, file) : path.basename(file);
+  return relative.split(path.sep).join('/') + source.slice(file.length);
+}
+
+/** Ingest one loaded document under `name` (see `documentName`). */
+export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, name: string): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
   const { knowledge, embedder, settings } = target;
   const contentHash = sha256Hex(`${INGEST_RULES_VERSION}\n${doc.title}\n${doc.text}`);
   const existing = await knowledge.findDocument(doc.source);
-  if (existing && existing.contentHash === contentHash) {
+  if (existing && existing.contentHash === contentHash && existing.name === name) {
     return { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 };
   }
   const chunks = await chunkText(doc.text, settings);
@@ -92,7 +107,14 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument):
   const toEmbed = new Map<string, string>();
   for (const c of chunks) if (!known.has(c.hash) && !toEmbed.has(c.hash)) toEmbed.set(c.hash, c.text);
   // The title gives the dense encoder the passage's subject, which the chunk often omits.
-  const vectors = await embedder.embed([...toEmbed.values()].map((t) => `${doc.title}. ${t}`), 'passage');
+  const texts = [...toEmbed.values()].map((t) => `${doc.title}. ${t}`);
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < texts.length; i += settings.embedBatchSize) {
+    checkNotAborted(target.signal);
+    const batch = texts.slice(i, i + settings.embedBatchSize);
+    vectors.push(...(await embedder.embed(batch, 'passage')));
+    target.onEmbedded?.(batch.length);
+  }
   const byHash = new Map<string, Float32Array>();
   [...toEmbed.keys()].forEach((h, i) => byHash.set(h, vectors[i]));
   const pairs = extractFaq(doc);
@@ -102,7 +124,7 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument):
   await target.beforeWrite?.();
   checkNotAborted(target.signal);
   const result = await knowledge.commitDocument(
-    { source: doc.source, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
+    { source: doc.source, name, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
     chunks,
     byHash,
     faq,
@@ -187,7 +209,7 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
     for (const doc of loaded.documents) {
       seen.add(doc.source);
       try {
-        const r = await ingestDocument(target, doc);
+        const r = await ingestDocument(target, doc, documentName(paths, file, doc.source));
         summary[r.outcome]++;
         summary.chunksEmbedded += r.embedded;
         summary.chunksReused += r.reused;

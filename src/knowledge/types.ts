@@ -13,6 +13,8 @@ export interface DocumentInfo {
   id: number;
   /** Where the document came from: a file path, or `<file>#<id>` for a JSON Lines record. */
   source: string;
+  /** What clients see of where it came from: relative to the folder given to the ingest (or the uploads folder), never a server path. */
+  name: string;
   title: string;
   format: string;
   /** sha256 of the title and cleaned text: an unchanged document is not committed again. */
@@ -25,6 +27,7 @@ export interface DocumentInfo {
 
 export interface DocumentInput {
   source: string;
+  name: string;
   title: string;
   format: string;
   contentHash: string;
@@ -82,6 +85,7 @@ export interface ChunkSource {
   documentId: number;
   title: string;
   source: string;
+  name: string;
   /** Offsets of the chunk in its document's cleaned text. */
   start: number;
   end: number;
@@ -99,6 +103,8 @@ export interface SyncReport {
   added: number;
   /** Index entries whose chunk is gone. */
   removed: number;
+  /** What an operator should know, each naming the file or setting (e.g. a damaged index file that was rebuilt). */
+  warnings?: string[];
 }
 
 export interface KnowledgeCheck {

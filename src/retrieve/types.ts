@@ -4,6 +4,8 @@ export interface Passage {
   documentId: number;
   title: string;
   source: string;
+  /** The document's name as clients see it (see DocumentInfo.name). */
+  name: string;
   text: string;
   /** Character offsets of the chunk in its document's cleaned text. */
   start: number;

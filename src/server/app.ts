@@ -17,11 +17,12 @@ import type { ComputeLedger } from '../ledger/ledger';
 import { answerRoutes } from './answers';
 import { askRoutes } from './ask-route';
 import { chatRoutes } from './chat-completions';
-import { KeyRing, requireAccess, type Access } from './auth';
+import { requireAccess, type Access, type KeyRing } from './auth';
 import { requestContext } from './context';
 import { cors } from './cors';
 import { documentRoutes } from './documents';
-import type { Mutex } from './gate';
+import { jobRoutes } from './job-routes';
+import type { JobQueue } from './jobs';
 import { addressRateLimit, deadline, keyRateLimit } from './limits';
 import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
@@ -40,20 +41,23 @@ import { TurnQueue } from './turns';
 
 export type AppConfig = Pick<
   SobreConfig,
-  | 'apiKeys' | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
+  | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
+  | 'embedBatchSize' | 'apiKeys' | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
 >;
 
 export interface AppDeps {
   config: AppConfig;
+  /** The API keys (service.ts builds them first: bad keys stop start-up before anything loads). */
+  keys: KeyRing;
   ask: AskService;
   knowledge: Knowledge;
   embedder: Embedder;
   ledger: ComputeLedger | null;
   /** The learning loop (feedback, review, calibrations); absent: those routes are not served. */
   learner?: Learner | null;
-  writer: Mutex;
+  /** Writes (uploads, deletions), run one at a time under the writer lock. */
+  jobs: JobQueue;
   /** Questions' turns (turns.ts), shared with the service's embedder and the writers. */
   turns?: TurnQueue;
   /** Awaited right before each write commits (default: no question in flight, see turns.ts). */
@@ -62,6 +66,8 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown started: readiness fails and responses close their connection. */
   isDraining?: () => boolean;
+  /** False while ledger rows cannot be written (readiness says degraded). */
+  ledgerWritable?: () => boolean;
 }
 
 /** Longest a writer waits for the questions in flight before it commits anyway (turns.ts). */
@@ -88,13 +94,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   let routes: RouteInfo[] = [];
   const routeOf = (_method: string, path: string) => matchRoute(routes, path)?.path ?? 'unmatched';
-  const ring = new KeyRing(config.apiKeys);
+  const ring = deps.keys;
   const sessions = new Sessions({
     apiKeys: config.apiKeys, secret: config.sessionSecret, ttlMinutes: config.sessionTtlMinutes,
-    authenticate: (key) => {
-      const name = ring.identify(key);
-      return name === null ? null : { name };
-    },
+    authenticate: (key) => ring.lookup(key),
   });
   const perKey = keyRateLimit(config.rateLimitPerKey);
   const guard = (access: Access, timeoutMs = config.requestTimeoutMs): RequestHandler[] => [
@@ -119,7 +122,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(sessions.routes(ring.configured));
   app.use(opsRoutes({
-    knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, admin: guard('admin'), open: guard('public'),
+    knowledge: deps.knowledge, embedder: deps.embedder, metrics, isDraining, ledgerWritable: deps.ledgerWritable ?? (() => true),
+    admin: guard('admin'), open: guard('public'),
     openapi: () => buildOpenApi({ maxQuestionChars: config.maxQuestionChars, keysConfigured: ring.configured }),
   }));
   app.use(askRoutes({
@@ -139,9 +143,10 @@ export function createApp(deps: AppDeps): express.Express {
     known: deps.knowledge.known, embedder: deps.embedder, maxQuestionChars: config.maxQuestionChars, maxBodyBytes: config.maxBodyBytes, before: guard('admin'),
   }));
   app.use(documentRoutes({
-    config, knowledge: deps.knowledge, embedder: deps.embedder, writer: deps.writer, metrics, before: guard('admin', config.uploadTimeoutMs),
+    config, knowledge: deps.knowledge, embedder: deps.embedder, jobs: deps.jobs, metrics, before: guard('admin'), beforeUpload: guard('admin', config.uploadTimeoutMs),
     beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),
   }));
+  app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin') }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
     // Out of the box (no keys, loopback) open to this machine's user; otherwise admin (local-access.ts).

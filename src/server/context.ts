@@ -8,14 +8,24 @@ import type { RequestHandler, Response } from 'express';
 
 export type AbortReason = 'client_closed' | 'timeout';
 
+/** What an authenticated request may do: `ask` questions only, or everything (`admin`). */
+export type Scope = 'ask' | 'admin';
+
 export interface RequestContext {
   readonly requestId: string;
   readonly startedAt: number;
   /** Name (never the key) of the API key that authenticated the request. */
   keyName: string | null;
+  /** The scope of that key (null when no key was needed or given). */
+  scope: Scope | null;
   readonly signal: AbortSignal;
   abort(reason: AbortReason): void;
   timedOut: boolean;
+  /**
+   * Called at the request's deadline instead of answering 503 and aborting; returns true when
+   * it answered (a write hands its job off with 202, see job-routes.ts).
+   */
+  onDeadline?: () => boolean;
   /** Question text, logged only with SOBRE_LOG_QUESTIONS=true. */
   question?: string;
 }
@@ -41,6 +51,7 @@ export function requestContext(): RequestHandler {
       requestId,
       startedAt: performance.now(),
       keyName: null,
+      scope: null,
       signal: controller.signal,
       abort: (reason) => {
         if (reason === 'timeout') ctx.timedOut = true;

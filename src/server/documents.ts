@@ -5,15 +5,17 @@
  * Writers and readers. hnswlib is not thread-safe, but every store and index call is synchronous
  * on the one JS thread, so no two calls ever overlap. What can interleave are the awaits of an
  * ingest (chunking, embedding) with other requests. Hence:
- * - Writers (uploads, deletions) take the `writer` mutex, one at a time, FIFO: an ingest reads the
- *   store (known chunk hashes), awaits the embedder, then writes; another writer in between could
- *   make what it read stale.
+ * - Writers (uploads, deletions) are jobs (jobs.ts) run under the `writer` mutex, one at a time,
+ *   FIFO: an ingest reads the store (known chunk hashes), awaits the embedder, then writes;
+ *   another writer in between could make what it read stale. A request answers with its job's
+ *   outcome, or 202 when the job outlives it (job-routes.ts).
  * - A document becomes visible in one step (`Knowledge.commitDocument`, `deleteDocument`).
  *   Readers (asks) run concurrently, without the lock, and see the knowledge before or after a
  *   document's change, never half of it.
  * - That step happens when no question is in flight (turns.ts `drained`, bounded): an answer's
  *   citations are not removed by an update or deletion between its retrieval and its sending.
- * - The knowledge is flushed (index saved) at the end of every write request, inside the lock.
+ * - The knowledge is flushed (index saved) at the end of every write, inside the lock; a failed
+ *   save is a 507 problem saying what was committed.
  * - Ingestion runs `inBackground`: its embedding gives way to waiting questions (service-embedder.ts).
  */
 import fs from 'node:fs';
@@ -23,26 +25,32 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import multer from 'multer';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
+import { isSobreError, SobreError } from '../errors';
 import type { Knowledge } from '../knowledge/types';
 import { contextOf } from './context';
-import type { Mutex } from './gate';
+import { answerWithJob } from './job-routes';
+import type { JobQueue } from './jobs';
 import type { ServiceMetrics } from './metrics';
 import { httpError } from './problem';
 import { inBackground } from './service-embedder';
 import { documentIdParamsSchema, noQuerySchema, parseOr400, uploadedFilesSchema } from './schemas';
-import { incomingExtension, ingestUploads, INCOMING_DIR, removeUploadIfUnused, uploadsDir, type FileResult } from './uploads';
+import { incomingName } from './upload-names';
+import { ingestUploads, INCOMING_DIR, removeUploadIfUnused, uploadsDir, type FileResult } from './uploads';
 
-export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'>;
+export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap' | 'embedBatchSize'>;
 
 export interface DocumentRouteDeps {
   config: DocumentsConfig;
   knowledge: Knowledge;
+  /** Writes run as jobs, one at a time under the writer lock (jobs.ts). */
+  jobs: JobQueue;
   /** Embeds uploads (as background work: questions go first). */
   embedder: Embedder;
-  writer: Mutex;
   metrics: ServiceMetrics;
-  /** Access check, rate limit and deadline, run before the body is read. */
+  /** Access check, rate limit and deadline (SOBRE_REQUEST_TIMEOUT_MS), for listing and deleting. */
   before: RequestHandler[];
+  /** The same with the upload deadline (SOBRE_UPLOAD_TIMEOUT_MS), run before the body is read. */
+  beforeUpload: RequestHandler[];
   /** Awaited right before each commit or deletion (no question in flight, see turns.ts). */
   beforeWrite: () => Promise<void>;
 }
@@ -70,6 +78,19 @@ function uploadError(err: unknown, config: DocumentsConfig): unknown {
   return httpError(400, 'bad_request', `Malformed multipart body: ${(e.message ?? 'unreadable').slice(0, 200)}`);
 }
 
+/**
+ * Save the index after a write. A failed save (full disk) is an error, never a silent success;
+ * what was committed stays committed (the store is the source of truth), so the problem says so.
+ */
+async function flushAfter(knowledge: Knowledge, committed: string, body: Record<string, unknown>): Promise<void> {
+  try {
+    await knowledge.flush();
+  } catch (e) {
+    if (!isSobreError(e) || e.code !== 'storage_failed') throw e;
+    throw httpError(507, 'storage_failed', `${committed}, but ${e.message}`, { extensions: body });
+  }
+}
+
 function summary(files: readonly FileResult[]) {
   const s = { added: 0, updated: 0, unchanged: 0, failed: 0 };
   for (const f of files) s[f.status]++;
@@ -77,15 +98,17 @@ function summary(files: readonly FileResult[]) {
 }
 
 export function documentRoutes(deps: DocumentRouteDeps): express.Router {
-  const { config, knowledge, embedder, writer, metrics } = deps;
+  const { config, knowledge, embedder, jobs, metrics } = deps;
   const router = express.Router();
   const incoming = path.join(uploadsDir(config.dataDir), INCOMING_DIR);
   const upload = multer({
     storage: multer.diskStorage({
+      // A folder per file, so the file keeps the client's name (an untitled document is titled by it).
       destination: (_req, _file, cb) => {
-        fs.mkdir(incoming, { recursive: true }, (err) => cb(err, incoming));
+        const dir = path.join(incoming, randomUUID());
+        fs.mkdir(dir, { recursive: true }, (err) => cb(err, dir));
       },
-      filename: (_req, file, cb) => cb(null, `${randomUUID()}${incomingExtension(file.originalname)}`),
+      filename: (_req, file, cb) => cb(null, incomingName(file.originalname)),
     }),
     limits: {
       fileSize: Math.min(config.uploadMaxBytes, config.maxFileBytes),
@@ -105,52 +128,67 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
     upload(req, res, (err?: unknown) => (err ? next(uploadError(err, config)) : next()));
   };
 
-  router.post('/v1/documents', ...deps.before, receive, async (req: Request, res: Response, next: NextFunction) => {
+  router.post('/v1/documents', ...deps.beforeUpload, receive, async (req: Request, res: Response, next: NextFunction) => {
     const files = Array.isArray(req.files) ? req.files : [];
-    const ctx = contextOf(res);
+    const removeTemp = () => {
+      for (const f of files) fs.rm(path.dirname(f.path), { recursive: true, force: true }, () => undefined);
+    };
     try {
       parseOr400(noQuerySchema, req.query, 'query');
       parseOr400(uploadedFilesSchema, files, 'upload');
-      if (ctx.signal.aborted) return;
-      const incomingFiles = files.map((f) => ({ originalName: f.originalname, tempPath: f.path }));
-      const target = { knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: ctx.signal };
-      const results = await writer.run(() => inBackground(() => ingestUploads(target, incomingFiles, config.dataDir)));
+    } catch (e) {
+      removeTemp();
+      throw e;
+    }
+    if (contextOf(res).signal.aborted) return removeTemp();
+    const incomingFiles = files.map((f) => ({ originalName: f.originalname, tempPath: f.path }));
+    const job = jobs.submit('upload', files.length, async (job) => {
+      const target = {
+        knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: job.signal,
+        onEmbedded: (n: number) => void (job.progress.passagesEmbedded += n),
+      };
+      const results = await inBackground(() => ingestUploads(target, incomingFiles, config.dataDir, () => void job.progress.filesDone++));
       for (const r of results) {
         if (r.status === 'failed') metrics.observeIngest('failed');
         for (const d of r.documents) metrics.observeIngest(d.outcome);
         metrics.observeIngest('deleted', r.pruned ?? 0);
       }
-      if (res.headersSent) return;
       const body = { files: results, summary: summary(results) };
+      job.result = body;
+      await flushAfter(knowledge, 'The documents listed in files were committed and are searchable', body);
       if (results.every((r) => r.status === 'failed')) {
-        return next(httpError(422, 'ingest_failed', 'No file could be ingested; see files[].reason', { extensions: body }));
+        throw httpError(422, 'ingest_failed', 'No file could be ingested; see files[].reason', { extensions: body });
       }
-      res.json(body);
-    } finally {
-      for (const f of files) fs.rm(f.path, { force: true }, () => undefined);
-    }
+      return body;
+    });
+    void job.done.then(removeTemp);
+    await answerWithJob(job, req, res, next);
   });
 
   router.get('/v1/documents', ...deps.before, async (req: Request, res: Response) => {
     parseOr400(noQuerySchema, req.query, 'query');
     const documents = (await knowledge.listDocuments()).map((d) => ({
-      id: d.id, title: d.title, format: d.format, source: d.source, chunks: d.chunks, size: d.size, createdAt: d.createdAt, updatedAt: d.updatedAt,
+      id: d.id, name: d.name, title: d.title, format: d.format, source: d.source, chunks: d.chunks, size: d.size, createdAt: d.createdAt, updatedAt: d.updatedAt,
     }));
     res.set('cache-control', 'no-store').json({ documents });
   });
 
-  router.delete('/v1/documents/:id', ...deps.before, async (req: Request, res: Response) => {
+  router.delete('/v1/documents/:id', ...deps.before, async (req: Request, res: Response, next: NextFunction) => {
     const id = Number(parseOr400(documentIdParamsSchema, req.params, 'path').id);
-    const removed = await writer.run(async () => {
-      if (!(await knowledge.getDocument(id))) throw httpError(404, 'not_found', `No document with id ${id}`);
+    const missing = () => httpError(404, 'not_found', `No document with id ${id}`);
+    if (!(await knowledge.getDocument(id))) throw missing();
+    const job = jobs.submit('delete', 0, async (job) => {
+      if (!(await knowledge.getDocument(id))) throw missing(); // deleted while this waited
       await deps.beforeWrite();
+      if (job.signal.aborted) throw new SobreError('cancelled', 'The deletion was cancelled before it was committed');
       const r = await knowledge.deleteDocument(id);
-      await knowledge.flush();
+      metrics.observeIngest('deleted');
       await removeUploadIfUnused(knowledge, config.dataDir, r.source);
-      return r.chunksRemoved;
+      const body = { id, deleted: true as const, chunksRemoved: r.chunksRemoved };
+      await flushAfter(knowledge, `Document ${id} was deleted`, body);
+      return body;
     });
-    metrics.observeIngest('deleted');
-    if (!res.headersSent) res.json({ id, deleted: true, chunksRemoved: removed });
+    await answerWithJob(job, req, res, next);
   });
 
   return router;

@@ -40,14 +40,15 @@ export function keyRateLimit(perMinute: number): RequestHandler | null {
 
 /**
  * Answer 503 if nothing was sent within `ms`, through the one error middleware, and abort the
- * request's signal (the generator call stops; an upload stops after the current file). Handlers
- * check `res.headersSent` / the signal before answering late.
+ * request's signal (the generator call stops); a write whose job is queued answers 202 instead
+ * (`onDeadline`). Handlers check `res.headersSent` / the signal before answering late.
  */
 export function deadline(ms: number, renderError: ErrorRequestHandler): RequestHandler {
   return (req, res, next) => {
     const ctx = contextOf(res);
     const timer = setTimeout(() => {
       if (res.headersSent) return; // a stream that started answering is not cut
+      if (ctx.onDeadline?.()) return; // a write handed its job off (202)
       ctx.abort('timeout');
       const err = httpError(503, 'timeout', `No answer within ${ms} ms; try again later`, { headers: { 'retry-after': '5' } });
       renderError(err, req, res, () => undefined);

@@ -2,23 +2,33 @@
  * `npm start`: validate the configuration, open (or build) the knowledge base, ingest the
  * bundled corpus when the store is empty, and serve. Logs are JSON lines on stdout; the
  * `listening` line has the bound port (PORT=0 picks a free one).
- * SIGTERM/SIGINT: stop accepting, finish in-flight requests (10 s at most), save the index,
- * close the database, exit 0 (1 if requests had to be cut).
+ * SIGTERM/SIGINT: stop accepting, finish in-flight requests and writes (10 s at most), save the
+ * index, close the database, exit 0 (1 if work had to be cut). The process is gone within the
+ * grace period whatever stdout does (closed, or not read: see log-sink.ts).
  */
 import { loadConfig, parseSettingFlags } from '../config';
 import { errorMessage, isSobreError } from '../errors';
+import { LogSink } from './log-sink';
 import { reportOpenLocally } from './local-access';
 import { createLogger } from './logger';
 import { createService } from './service';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+/** Time left, within the grace period, to save the index and close the database. */
+const CLOSE_RESERVE_MS = 1500;
+/** How long the last log lines get to reach stdout before exiting. */
+const LOG_DRAIN_MS = 300;
 
 async function main(): Promise<void> {
   const { flags, rest } = parseSettingFlags(process.argv.slice(2));
   if (rest.length > 0) throw new Error(`Unknown arguments: ${rest.join(' ')}`);
   const config = loadConfig(process.env, flags);
-  const logger = createLogger(config.logLevel);
+  const sink = new LogSink();
+  const logger = createLogger(config.logLevel, sink);
   const service = await createService(config, { logger, defaultMetrics: true });
   const { knowledge, router } = service.deps;
   const repair = knowledge.opened;
+  for (const w of repair.warnings ?? []) logger.warn({ setting: 'SOBRE_DATA_DIR' }, w);
   if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
   if ((await knowledge.stats()).documents === 0) {
     logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');
@@ -39,16 +49,20 @@ async function main(): Promise<void> {
     logger.warn({ host: config.host }, 'no API keys on a non-loopback address: the report, dashboard and admin routes are closed until SOBRE_API_KEYS is set');
   }
 
+  const exit = (code: number) => {
+    void sink.drain(LOG_DRAIN_MS).then(() => process.exit(code));
+  };
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    service.shutdown(10_000).then(
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref(); // whatever hangs below
+    service.shutdown(SHUTDOWN_GRACE_MS - CLOSE_RESERVE_MS).then(
       ({ clean }) => {
         logger.info({ clean }, 'stopped');
-        process.exit(clean ? 0 : 1);
+        exit(clean ? 0 : 1);
       },
       (e: unknown) => {
         logger.error({ err: e }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

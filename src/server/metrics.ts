@@ -65,6 +65,7 @@ export class ServiceMetrics {
   private readonly gco2eAvoided: Counter;
   private readonly pathWh: Counter;
   private readonly ingested: Counter<'outcome'>;
+  private readonly ledgerFailures: Counter;
   private readonly feedback: Counter<'used'>;
 
   constructor(knowledge: Knowledge, opts: MetricsOptions = {}) {
@@ -80,6 +81,7 @@ export class ServiceMetrics {
     this.whAvoided = new Counter({ name: 'sobre_llm_energy_avoided_wh_total', help: 'Estimated energy of the avoided LLM calls, Wh (mid estimate, facility)', registers });
     this.gco2eAvoided = new Counter({ name: 'sobre_llm_carbon_avoided_gco2e_total', help: 'Estimated emissions of the avoided LLM calls, gCO2e (mid estimate)', registers });
     this.pathWh = new Counter({ name: 'sobre_path_energy_wh_total', help: "Energy of Sobre's own retrieval and routing path, Wh", registers });
+    this.ledgerFailures = new Counter({ name: 'sobre_ledger_write_failures_total', help: 'Answers returned without their ledger row, which could not be written', registers });
     this.ingested = new Counter({ name: 'sobre_ingest_documents_total', help: 'Documents through the upload and delete routes, by outcome', labelNames: ['outcome'], registers });
     const gauge = (name: string, help: string, pick: (s: KnowledgeStats) => number) =>
       new Gauge({
@@ -156,6 +158,10 @@ export class ServiceMetrics {
     this.llmAvoided.inc();
     this.whAvoided.inc(f.wh);
     this.gco2eAvoided.inc(f.gco2e);
+  }
+
+  observeLedgerFailure(): void {
+    this.ledgerFailures.inc();
   }
 
   observeFeedback(outcome: 'recorded' | 'not_direct'): void {

@@ -34,10 +34,10 @@ export function questionOf(messages: readonly ChatMessage[]): string {
   return last.content.trim();
 }
 
-/** The citations as people read them: `[1] Title (source)`. */
+/** The citations as people read them: `[1] Title (name)`, the name relative to its folder, never a server path. */
 export function sourcesFooter(citations: readonly Citation[]): string {
   if (citations.length === 0) return '';
-  return `\n\nSources:\n${citations.map((c) => `[${c.n}] ${c.title} (${c.source})`).join('\n')}`;
+  return `\n\nSources:\n${citations.map((c) => `[${c.n}] ${c.title} (${c.name})`).join('\n')}`;
 }
 
 const EXCERPT_CHARS = 300;
@@ -55,7 +55,7 @@ export function sobreField(r: AskResponse) {
     route: r.route,
     confidence: r.confidence,
     notice: r.notice ?? null,
-    citations: r.citations.map((c) => ({ n: c.n, title: c.title, source: c.source, documentId: c.documentId, chunkId: c.chunkId, start: c.start, end: c.end })),
+    citations: r.citations.map((c) => ({ n: c.n, title: c.title, name: c.name, documentId: c.documentId, chunkId: c.chunkId, start: c.start, end: c.end })),
   };
 }
 

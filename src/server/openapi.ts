@@ -40,6 +40,10 @@ const problem = (description: string): ResponseSpec => ({ description, content: 
 const json = (description: string, schema: SchemaLike): ResponseSpec => ({ description, content: { 'application/json': schema } });
 const anyObject: JsonSchema = { type: 'object' };
 const openAi = (description: string): ResponseSpec => ({ description, content: { 'application/json': s.openAiErrorSchema } });
+const accepted = json(
+  "Not done within the request's deadline, or `Prefer: respond-async` was sent: the job goes on (its address is in Location; poll GET /v1/jobs/{id}). A client that leaves before an answer cancels its write",
+  s.jobSchema,
+);
 
 export function operations(maxQuestionChars: number): OperationSpec[] {
   return [
@@ -86,15 +90,22 @@ export function operations(maxQuestionChars: number): OperationSpec[] {
       },
       responses: {
         200: json('Per-file results (some may have failed)', s.uploadResponseSchema),
+        202: accepted,
         413: problem('A file or the number of files is over the limit'),
         415: problem('Not multipart/form-data'),
         422: problem('No file could be ingested (the problem has `files` and `summary` members)'),
+        507: problem('The documents were committed but the index could not be saved (full disk); the problem has `files` and `summary`'),
       },
     },
     { method: 'get', path: '/v1/documents', summary: 'List the documents', tag: 'documents', access: 'admin', query: s.noQuerySchema, responses: { 200: json('Documents', s.documentListSchema) } },
     {
       method: 'delete', path: '/v1/documents/:id', summary: 'Delete a document, its chunks (unless shared) and their vectors', tag: 'documents', access: 'admin',
-      params: s.documentIdParamsSchema, responses: { 200: json('Deleted', s.deleteResponseSchema), 404: problem('No such document') },
+      params: s.documentIdParamsSchema,
+      responses: { 200: json('Deleted', s.deleteResponseSchema), 202: accepted, 404: problem('No such document'), 507: problem('Deleted, but the index could not be saved (full disk)') },
+    },
+    {
+      method: 'get', path: '/v1/jobs/:id', summary: 'A write (upload or deletion) answered with 202: its status, progress, result or error', tag: 'documents', access: 'admin',
+      params: s.jobIdParamsSchema, query: s.noQuerySchema, responses: { 200: json('The job', s.jobSchema), 404: problem('No such job (jobs are kept an hour, and forgotten on restart)') },
     },
     {
       method: 'get', path: '/v1/answers', summary: 'List known answers: FAQ pairs found in documents, pinned answers, cached generated answers', tag: 'known questions', access: 'admin',
@@ -190,7 +201,7 @@ export function buildOpenApi(opts: OpenApiOptions): Record<string, unknown> {
     const err = op.openAiErrors ? openAi : problem;
     const all: Record<string, ResponseSpec> = { ...op.responses, 400: err('Invalid request'), 429: err('Rate limited (see Retry-After)'), 503: err('Timed out or not ready'), default: err('Error') };
     if (op.access === 'admin' || (op.access === 'ask' && opts.keysConfigured)) all[401] = err('Missing or invalid API key');
-    if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set');
+    if (op.access === 'admin') all[403] = problem('Admin routes are disabled until SOBRE_API_KEYS is set, and refused to keys of scope ask');
     for (const [status, r] of Object.entries({ ...all, ...op.responses })) {
       responses[status] = {
         description: r.description,

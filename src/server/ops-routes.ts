@@ -1,7 +1,8 @@
 /**
  * Operations routes: GET /healthz (the process answers), GET /readyz (model loaded, store and
- * index open and in agreement, not shutting down; 503 problem otherwise), GET /metrics
- * (Prometheus, admin) and GET /openapi.json (public).
+ * index open and in agreement, not shutting down; 503 problem otherwise; 200 `degraded` when
+ * only the ledger cannot be written: answers still come, so a load balancer keeps sending
+ * questions), GET /metrics (Prometheus, admin) and GET /openapi.json (public).
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Embedder } from '../embed/types';
@@ -16,6 +17,8 @@ export interface OpsRouteDeps {
   metrics: ServiceMetrics;
   openapi: () => object;
   isDraining: () => boolean;
+  /** False while the last ledger row could not be written. */
+  ledgerWritable: () => boolean;
   /** Access checks for /metrics. */
   admin: RequestHandler[];
   /** Limits for /openapi.json. */
@@ -23,14 +26,14 @@ export interface OpsRouteDeps {
 }
 
 export interface Readiness {
-  status: 'ready' | 'not_ready';
-  checks: { model: boolean; store: boolean; index: boolean; consistent: boolean; accepting: boolean };
+  status: 'ready' | 'degraded' | 'not_ready';
+  checks: { model: boolean; store: boolean; index: boolean; consistent: boolean; accepting: boolean; ledger: boolean };
   storeChunks?: number;
   indexVectors?: number;
 }
 
-export async function readiness(knowledge: Knowledge, embedder: Embedder, draining: boolean): Promise<Readiness> {
-  const checks = { model: embedder.dimension > 0, store: false, index: false, consistent: false, accepting: !draining };
+export async function readiness(knowledge: Knowledge, embedder: Embedder, draining: boolean, ledgerWritable = true): Promise<Readiness> {
+  const checks = { model: embedder.dimension > 0, store: false, index: false, consistent: false, accepting: !draining, ledger: ledgerWritable };
   const out: Readiness = { status: 'not_ready', checks };
   try {
     await knowledge.refresh(); // what another process committed, as an ask would see it
@@ -43,7 +46,8 @@ export async function readiness(knowledge: Knowledge, embedder: Embedder, draini
   } catch {
     // a closed or broken store: not ready
   }
-  if (Object.values(checks).every(Boolean)) out.status = 'ready';
+  const { ledger, ...serving } = checks;
+  if (Object.values(serving).every(Boolean)) out.status = ledger ? 'ready' : 'degraded';
   return out;
 }
 
@@ -57,9 +61,9 @@ export function opsRoutes(deps: OpsRouteDeps): express.Router {
 
   router.get('/readyz', async (req: Request, res: Response) => {
     parseOr400(noQuerySchema, req.query, 'query');
-    const r = await readiness(deps.knowledge, deps.embedder, deps.isDraining());
+    const r = await readiness(deps.knowledge, deps.embedder, deps.isDraining(), deps.ledgerWritable());
     res.set('cache-control', 'no-store');
-    if (r.status === 'ready') {
+    if (r.status !== 'not_ready') {
       res.json(r);
       return;
     }

@@ -13,13 +13,14 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, bad_file: 400, unsupported_format: 415, too_large: 413, not_found: 404,
   unauthorized: 401, rate_limited: 429, bad_config: 500, embedder_mismatch: 500, model_unavailable: 503,
   store_inconsistent: 503, generator_failed: 502, generator_timeout: 504, circuit_open: 503, internal: 500,
-  cancelled: 409, database_unavailable: 503,
+  cancelled: 409, database_unavailable: 503, storage_failed: 507,
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
   429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  507: 'Insufficient Storage',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://sobre.invalid/problems/';
@@ -62,7 +63,24 @@ function httpDetails(err: SobreError): HttpDetails | null {
   return d as unknown as HttpDetails;
 }
 
-export function sendProblem(_req: Request, res: Response, status: number, code: string, detail: string, opts: ProblemOptions = {}): void {
+/** How long a client gets to read an error before its connection is closed (its body was not read). */
+export const UNREAD_BODY_GRACE_MS = 1000;
+
+/**
+ * An error answered before the request's body arrived (a refused key, a wrong type, a timeout):
+ * the connection ends with the response, and the socket is closed after a short grace, so a
+ * client still sending a slow body holds no socket (Node would otherwise read and discard it).
+ */
+function closeAfter(req: Request, res: Response): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (req.complete || !hasBody) return;
+  res.setHeader('connection', 'close');
+  res.once('finish', () => {
+    setTimeout(() => req.socket.destroy(), UNREAD_BODY_GRACE_MS).unref();
+  });
+}
+
+export function sendProblem(req: Request, res: Response, status: number, code: string, detail: string, opts: ProblemOptions = {}): void {
   const problem: Problem = {
     ...opts.extensions,
     type: `${PROBLEM_TYPE_BASE}${code}`,
@@ -73,6 +91,7 @@ export function sendProblem(_req: Request, res: Response, status: number, code: 
     requestId: res.getHeader('x-request-id')?.toString(),
   };
   for (const [name, value] of Object.entries(opts.headers ?? {})) res.setHeader(name, value);
+  closeAfter(req, res);
   res.status(status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
@@ -102,6 +121,30 @@ function fromHttpLike(e: HttpLikeError, status: number): { code: string; detail:
   }
 }
 
+/** What an error becomes as a problem document; `internal` when it is ours (to log), not the client's. */
+export interface ProblemOf {
+  status: number;
+  code: string;
+  detail: string;
+  internal: boolean;
+  headers?: Record<string, string>;
+  extensions?: Record<string, unknown>;
+}
+
+export function problemOf(err: unknown): ProblemOf {
+  if (isSobreError(err)) {
+    const http = httpDetails(err);
+    const status = http?.httpStatus ?? STATUS[err.code];
+    const internal = status >= 500 && err.code !== 'model_unavailable' && !http;
+    const detail = status >= 500 && err.code === 'internal' && !http ? 'Internal error' : err.message;
+    return { status, code: http?.problemCode ?? err.code, detail, internal, headers: http?.headers, extensions: http?.extensions };
+  }
+  const e = (err ?? {}) as HttpLikeError;
+  const status = e.status ?? e.statusCode;
+  if (status && status >= 400 && status < 500) return { ...fromHttpLike(e, status), internal: false };
+  return { status: 500, code: 'internal', detail: 'Internal error', internal: true };
+}
+
 export interface ErrorOutcome {
   status: number;
   code: string;
@@ -111,18 +154,9 @@ export interface ErrorOutcome {
 
 /** What an error becomes over HTTP (status, problem code, detail); `onInternal` sees the unexpected ones. */
 export function errorOutcome(err: unknown, req: Request, onInternal: (err: unknown, req: Request) => void): ErrorOutcome {
-  if (isSobreError(err)) {
-    const http = httpDetails(err);
-    const status = http?.httpStatus ?? STATUS[err.code];
-    if (status >= 500 && err.code !== 'model_unavailable' && !http) onInternal(err, req);
-    const detail = status >= 500 && err.code === 'internal' && !http ? 'Internal error' : err.message;
-    return { status, code: http?.problemCode ?? err.code, detail, opts: { headers: http?.headers, extensions: http?.extensions } };
-  }
-  const e = (err ?? {}) as HttpLikeError;
-  const status = e.status ?? e.statusCode;
-  if (status && status >= 400 && status < 500) return { ...fromHttpLike(e, status), opts: {} };
-  onInternal(err, req);
-  return { status: 500, code: 'internal', detail: 'Internal error', opts: {} };
+  const p = problemOf(err);
+  if (p.internal) onInternal(err, req);
+  return { status: p.status, code: p.code, detail: p.detail, opts: { headers: p.headers, extensions: p.extensions } };
 }
 
 /** The error middleware; also called directly (timeouts) so every error goes through it. */

@@ -38,8 +38,12 @@ export const reportQuerySchema = z
   });
 
 export const documentIdParamsSchema = z.object({
-  id: z.string().regex(/^[1-9][0-9]{0,15}$/, 'id must be a positive integer').describe('Document id'),
+  id: z.string().regex(/^[1-9][0-9]*$/, 'id must be a positive integer')
+    .refine((id) => id.length < 16 || Number(id) <= Number.MAX_SAFE_INTEGER, `id must be at most ${Number.MAX_SAFE_INTEGER}`)
+    .describe('Document id'),
 });
+
+export const jobIdParamsSchema = z.object({ id: z.uuid('id must be a job id (a UUID)').describe('Job id, from a 202 response') });
 
 /** Multer's view of the uploaded files (bodies are checked by the ingest code). */
 export const uploadedFilesSchema = z
@@ -90,7 +94,7 @@ export const citationSchema = z.object({
   n: z.number().int().describe('Marker number in a generated answer ([1] is the first passage)'),
   documentId: z.number().int(),
   title: z.string(),
-  source: z.string(),
+  name: z.string().describe("The document's file relative to the folder it was ingested from, or to the uploads folder (`#<id>` for a JSON Lines record)"),
   chunkId: z.number().int(),
   start: z.number().int(),
   end: z.number().int(),
@@ -125,9 +129,9 @@ const documentResultSchema = z.object({
 });
 
 export const fileResultSchema = z.object({
-  name: z.string().describe('The sanitised file name the upload is stored under'),
+  name: z.string().describe('The sanitised file name (with its folders) the upload is stored under, relative to the uploads folder'),
   status: z.enum(['added', 'updated', 'unchanged', 'failed']),
-  code: z.string().optional().describe('Why it failed: bad_file, unsupported_format, too_large, unsafe_name, timeout or internal'),
+  code: z.string().optional().describe('Why it failed: bad_file, unsupported_format, too_large, unsafe_name, cancelled or internal'),
   reason: z.string().optional(),
   documents: z.array(documentResultSchema).describe('One per document (several for a JSON Lines file)'),
   pruned: z.number().int().optional().describe('JSON Lines documents of an earlier upload of this file that are gone'),
@@ -141,18 +145,31 @@ export const uploadResponseSchema = z.object({
 
 export const documentListSchema = z.object({
   documents: z.array(z.object({
-    id: z.number().int(), title: z.string(), format: z.string(), source: z.string(), chunks: z.number().int(),
+    id: z.number().int(), name: z.string(), title: z.string(), format: z.string(), source: z.string().describe('Where the document was read from on the server'), chunks: z.number().int(),
     size: z.number().int(), createdAt: z.string(), updatedAt: z.string(),
   })),
 });
 
 export const deleteResponseSchema = z.object({ id: z.number().int(), deleted: z.literal(true), chunksRemoved: z.number().int() });
 
+export const jobSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['upload', 'delete']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+    .describe('cancelled: its request went away before it was handed off, or the service stopped; documents committed before stay'),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  progress: z.object({ filesDone: z.number().int(), filesTotal: z.number().int(), passagesEmbedded: z.number().int() }),
+  result: z.unknown().optional().describe('What the request would have answered: the upload response (also when it failed or was cancelled), or the deletion'),
+  error: z.object({ status: z.number().int(), code: z.string(), detail: z.string() }).optional().describe('The problem the request would have answered'),
+});
+
 export const healthSchema = z.object({ status: z.literal('ok') });
 
 export const readySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ model: z.boolean(), store: z.boolean(), index: z.boolean(), consistent: z.boolean(), accepting: z.boolean() }),
+  status: z.enum(['ready', 'degraded']).describe('degraded: answers are served but their ledger rows cannot be written (checks.ledger false)'),
+  checks: z.object({ model: z.boolean(), store: z.boolean(), index: z.boolean(), consistent: z.boolean(), accepting: z.boolean(), ledger: z.boolean() }),
   storeChunks: z.number().int().optional(),
   indexVectors: z.number().int().optional(),
 });
@@ -229,7 +246,7 @@ export const sobreFieldSchema = z.object({
   route: z.enum(['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain']),
   confidence: z.number().nullable(),
   notice: z.string().nullable(),
-  citations: z.array(z.object({ n: z.number().int(), title: z.string(), source: z.string(), documentId: z.number().int(), chunkId: z.number().int(), start: z.number().int(), end: z.number().int() })),
+  citations: z.array(z.object({ n: z.number().int(), title: z.string(), name: z.string(), documentId: z.number().int(), chunkId: z.number().int(), start: z.number().int(), end: z.number().int() })),
 }).describe("Sobre's extra field: the answer route, its confidence and the citations of the Sources footer");
 
 export const chatResponseSchema = z.object({

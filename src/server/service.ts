@@ -4,10 +4,8 @@
  * writer finish, save the index, close the database). main.ts, the tests and the load bench
  * all start it through here.
  */
-import fs from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type express from 'express';
 import type { SobreConfig } from '../config';
 import { createDeps, type SobreDeps } from '../deps';
@@ -17,12 +15,14 @@ import { createGenerator } from '../generate';
 import type { Generator } from '../generate/types';
 import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
 import { COMMIT_WAIT_MS, createApp } from './app';
+import { KeyRing } from './auth';
 import { gateGenerator, Mutex, Semaphore } from './gate';
+import { JobQueue } from './jobs';
 import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
 import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
-import { INCOMING_DIR, uploadsDir } from './uploads';
+import { prepareUploads, removeOrphanUploads } from './uploads';
 
 /** Questions waiting for their turn beyond this are refused (503); the request deadline bounds the wait too. */
 const MAX_WAITING_QUESTIONS = 5000;
@@ -51,6 +51,7 @@ export interface Service {
 }
 
 export async function createService(config: SobreConfig, opts: ServiceOptions = {}): Promise<Service> {
+  const keys = new KeyRing(config.apiKeys); // weak or duplicate keys stop start-up before anything loads
   const logger = opts.logger ?? createLogger(config.logLevel);
   const inner = opts.generator !== undefined ? opts.generator : await createGenerator(config);
   const gate = inner ? new Semaphore(config.generatorConcurrency, config.generatorQueue) : null;
@@ -62,21 +63,38 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     pause: () => turns.quiet(250),
   });
   const beforeWrite = () => turns.drained(COMMIT_WAIT_MS);
+  // The ledger is not on an answer's critical path: a row that cannot be written is logged and
+  // counted, and /readyz says degraded until one is written again.
+  let ledgerWritable = true;
+  const onLedgerWrite = (err: unknown) => {
+    ledgerWritable = err === null;
+    if (err === null) return;
+    metrics.observeLedgerFailure();
+    logger.error({ err }, 'ledger row not written');
+  };
   const deps = await createDeps(config, {
-    embedder, generator: inner && gate ? gateGenerator(inner, gate) : null,
+    embedder, generator: inner && gate ? gateGenerator(inner, gate) : null, onLedgerWrite,
     onLearnerError: (what, err) => logger.warn({ err, what }, 'learning loop'),
   });
+  try {
+    prepareUploads(config.dataDir);
+    for (const file of await removeOrphanUploads(deps.knowledge, config.dataDir)) {
+      logger.warn({ file }, 'removed an uploaded file no document comes from (the service stopped between moving it in and committing it)');
+    }
+  } catch (e) {
+    await deps.close();
+    throw e;
+  }
   // The calibration in force may change in another process sharing the store (docs/learning.md).
   const poll = deps.learner ? setInterval(() => void deps.learner?.refresh().catch((err: unknown) => logger.warn({ err }, 'learning refresh')), config.calibrationPollSeconds * 1000) : null;
   poll?.unref();
-  // Temp files of uploads cut short by a crash.
-  fs.rmSync(path.join(uploadsDir(config.dataDir), INCOMING_DIR), { recursive: true, force: true });
   const writer = new Mutex();
+  const jobs = new JobQueue(writer);
   const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder, learning: deps.learner });
   let draining = false;
   const app = createApp({
-    config, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, writer, turns, beforeWrite, metrics, logger,
-    isDraining: () => draining,
+    config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, jobs, turns, beforeWrite, metrics, logger,
+    isDraining: () => draining, ledgerWritable: () => ledgerWritable,
   });
   let server: Server | null = null;
   let stopped: Promise<{ clean: boolean }> | null = null;
@@ -129,8 +147,17 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
       stopped ??= (async () => {
         draining = true;
         if (poll) clearInterval(poll);
-        const clean = await closeServer(graceMs);
-        await writer.idle(); // an upload whose client left still finishes its current file
+        const deadline = Date.now() + graceMs;
+        let clean = await closeServer(graceMs);
+        // Writes that outlive their requests (202) go on until the deadline, then stop between
+        // embedding batches (nothing half-done is committed; they can be sent again).
+        const cut = setTimeout(() => {
+          const n = jobs.cancelAll('the service is stopping');
+          if (n > 0) logger.warn({ jobs: n }, 'cancelled unfinished writes: the service is stopping');
+        }, Math.max(0, deadline - Date.now()));
+        await writer.idle();
+        clearTimeout(cut);
+        if (Date.now() > deadline) clean = false;
         await deps.close(); // flushes the index
         return { clean };
       })();

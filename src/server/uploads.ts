@@ -1,54 +1,23 @@
 /**
  * Uploaded files → `<dataDir>/uploads/<safe name>` → the same ingestion as `npm run ingest`
- * (`loadFile` + `ingestDocument`). A document's identity is its stored file name: uploading
- * `guide.md` again updates that document (or leaves it unchanged).
+ * (`loadFile` + `ingestDocument`). A document's identity is its stored path: uploading
+ * `guide.md` again updates that document (or leaves it unchanged); its name, the one clients
+ * see, is the safe name relative to the uploads folder (upload-names.ts).
  *
- * File names are the client's: a name with a NUL or control character, an absolute path
- * (`/x`, `\x`, `C:x`) or a `..` segment is refused; otherwise the directories are stripped and
- * unusual characters replaced, so the stored path is always directly inside the uploads folder.
+ * A file is moved into the uploads folder once it loaded, before its documents are committed:
+ * a crash in between leaves a file no document comes from, which the next start removes.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../errors';
+import { errorMessage, SobreError } from '../errors';
 import { deleteDocuments, ingestDocument, type IngestTarget } from '../ingest/pipeline';
 import { loadFile } from '../ingest/load';
 import type { Knowledge } from '../knowledge/types';
+import { safeUploadName } from './upload-names';
 
 export const UPLOADS_DIR = 'uploads';
 /** Multer writes here first; emptied at start-up. Dot folders are skipped by `npm run ingest`. */
 export const INCOMING_DIR = '.incoming';
-const MAX_NAME_BYTES = 200;
-
-export type SafeName = { ok: true; name: string } | { ok: false; reason: string };
-
-export function safeUploadName(original: string): SafeName {
-  if (original === '') return { ok: false, reason: 'empty file name' };
-  if (/[\u0000-\u001f\u007f]/.test(original)) return { ok: false, reason: 'file name contains a NUL or control character' };
-  if (/^[/\\]/.test(original) || /^[a-zA-Z]:/.test(original)) return { ok: false, reason: 'file name is an absolute path' };
-  const parts = original.split(/[/\\]+/);
-  if (parts.some((p) => p === '..')) return { ok: false, reason: 'file name contains a .. segment' };
-  let base = (parts[parts.length - 1] ?? '').normalize('NFC').replace(/[^\p{L}\p{N}._ ()+-]/gu, '_').trim();
-  base = base.replace(/^\.+/, (dots) => '_'.repeat(dots.length));
-  if (base === '' || /^[._ ]*$/.test(base)) return { ok: false, reason: 'file name has no usable characters' };
-  return { ok: true, name: truncateName(base) };
-}
-
-/** At most MAX_NAME_BYTES of UTF-8, cutting the stem (whole code points) and keeping a short extension. */
-function truncateName(name: string): string {
-  if (Buffer.byteLength(name) <= MAX_NAME_BYTES) return name;
-  const ext = path.extname(name);
-  const keep = Buffer.byteLength(ext) <= 16 ? ext : '';
-  const stem = Array.from(name.slice(0, name.length - keep.length));
-  while (stem.length > 1 && Buffer.byteLength(stem.join('') + keep) > MAX_NAME_BYTES) stem.pop();
-  return stem.join('') + keep;
-}
-
-/** The extension for the incoming temp file, so the loader sees the format (empty if odd). */
-export function incomingExtension(original: string): string {
-  const safe = safeUploadName(original);
-  const ext = safe.ok ? path.extname(safe.name).toLowerCase() : '';
-  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '';
-}
 
 export interface IncomingFile {
   originalName: string;
@@ -72,6 +41,19 @@ export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, UPLOADS_DIR);
 }
 
+/** At start-up: the uploads folder exists, and the temp files of uploads cut short by a crash are gone. */
+export function prepareUploads(dataDir: string): void {
+  const root = uploadsDir(dataDir);
+  try {
+    fs.rmSync(path.join(root, INCOMING_DIR), { recursive: true, force: true });
+    fs.mkdirSync(root, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? `${root} is a file, not a folder: move it away` : `${errorMessage(e)}: check the permissions of ${root}`;
+    throw new SobreError('bad_config', `Cannot prepare the uploads folder: ${why} (it is ${UPLOADS_DIR}/ inside SOBRE_DATA_DIR).`, { file: root }, { cause: e });
+  }
+}
+
 function failed(name: string, code: string, reason: string): FileResult {
   return { name, status: 'failed', code, reason, documents: [] };
 }
@@ -86,8 +68,8 @@ function shownName(original: string): string {
 async function ingestOne(target: IngestTarget, file: IncomingFile, root: string): Promise<FileResult> {
   const safe = safeUploadName(file.originalName);
   if (!safe.ok) return failed(shownName(file.originalName), 'unsafe_name', safe.reason);
-  const finalPath = path.join(root, safe.name);
-  if (path.dirname(finalPath) !== root) return failed(safe.name, 'unsafe_name', 'file name leaves the uploads folder');
+  const finalPath = path.join(root, ...safe.name.split('/'));
+  if (!finalPath.startsWith(root + path.sep)) return failed(safe.name, 'unsafe_name', 'file name leaves the uploads folder');
   const tempAbs = path.resolve(file.tempPath);
   const loaded = await loadFile(tempAbs, { maxFileBytes: target.settings.maxFileBytes });
   // Never show the temp path: the client knows its file by the stored name.
@@ -98,15 +80,17 @@ async function ingestOne(target: IngestTarget, file: IncomingFile, root: string)
     const first = loaded.failures[0];
     return failed(safe.name, first?.code ?? 'bad_file', first ? scrub(first.reason) : 'no document in the file');
   }
+  fs.mkdirSync(path.dirname(finalPath), { recursive: true });
   fs.renameSync(tempAbs, finalPath);
   const result: FileResult = { name: safe.name, status: 'unchanged', documents: [] };
   if (lineFailures.length > 0) result.lineFailures = lineFailures;
   const seen = new Set<string>();
   for (const doc of loaded.documents) {
-    const source = finalPath + doc.source.slice(tempAbs.length);
+    const suffix = doc.source.slice(tempAbs.length); // `#<id>` for a JSON Lines record
+    const source = finalPath + suffix;
     seen.add(source);
     try {
-      const r = await ingestDocument(target, { ...doc, source });
+      const r = await ingestDocument(target, { ...doc, source }, safe.name + suffix);
       result.documents.push({ id: r.documentId, title: doc.title, outcome: r.outcome, chunks: r.chunks });
     } catch (e) {
       (result.lineFailures ??= []).push({ where: where(doc.source), reason: scrub(errorMessage(e)) });
@@ -124,10 +108,11 @@ async function ingestOne(target: IngestTarget, file: IncomingFile, root: string)
 }
 
 /**
- * Ingest uploaded files one after the other (the caller holds the writer lock), then flush the
- * knowledge. Files not started when `target.signal` aborts are reported as failed with code `timeout`.
+ * Ingest uploaded files one after the other (the caller holds the writer lock, and saves the
+ * index after). Files not started when `target.signal` aborts are reported as failed with code
+ * `cancelled`; `onFile` is told as each file is done.
  */
-export async function ingestUploads(target: IngestTarget, files: readonly IncomingFile[], dataDir: string): Promise<FileResult[]> {
+export async function ingestUploads(target: IngestTarget, files: readonly IncomingFile[], dataDir: string, onFile?: (r: FileResult) => void): Promise<FileResult[]> {
   const { signal } = target;
   const root = uploadsDir(dataDir);
   fs.mkdirSync(root, { recursive: true });
@@ -135,7 +120,7 @@ export async function ingestUploads(target: IngestTarget, files: readonly Incomi
   try {
     for (const file of files) {
       if (signal?.aborted) {
-        results.push(failed(shownName(file.originalName), 'timeout', 'the request ended before this file was ingested'));
+        results.push(failed(shownName(file.originalName), 'cancelled', 'the upload was cancelled before this file was ingested'));
         continue;
       }
       try {
@@ -143,18 +128,52 @@ export async function ingestUploads(target: IngestTarget, files: readonly Incomi
       } catch (e) {
         results.push(failed(shownName(file.originalName), 'internal', errorMessage(e).split(path.resolve(file.tempPath)).join('(upload)')));
       }
+      onFile?.(results[results.length - 1]);
     }
   } finally {
-    for (const f of files) fs.rmSync(f.tempPath, { force: true });
-    await target.knowledge.flush();
+    for (const f of files) fs.rmSync(path.dirname(f.tempPath), { recursive: true, force: true });
   }
   return results;
 }
 
-/** After a deletion: remove the uploaded file when no document comes from it any more. */
-export async function removeUploadIfUnused(knowledge: Knowledge, dataDir: string, source: string): Promise<void> {
+function uploadedFile(dataDir: string, source: string): string | null {
   const root = uploadsDir(dataDir);
   const file = source.replace(/#.*$/, '');
-  if (path.dirname(file) !== root) return;
-  if ((await knowledge.documentsOfFile(file)).length === 0) fs.rmSync(file, { force: true });
+  return file.startsWith(root + path.sep) ? file : null;
+}
+
+/** Remove `file`, then its folders up to the uploads folder while they are empty. */
+function removeUpload(root: string, file: string): void {
+  fs.rmSync(file, { force: true });
+  for (let dir = path.dirname(file); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      return; // not empty
+    }
+  }
+}
+
+/** After a deletion: remove the uploaded file when no document comes from it any more. */
+export async function removeUploadIfUnused(knowledge: Knowledge, dataDir: string, source: string): Promise<void> {
+  const file = uploadedFile(dataDir, source);
+  if (file && (await knowledge.documentsOfFile(file)).length === 0) removeUpload(uploadsDir(dataDir), file);
+}
+
+/** At start-up: files moved into the uploads folder whose documents a crash kept from being committed. */
+export async function removeOrphanUploads(knowledge: Knowledge, dataDir: string): Promise<string[]> {
+  const root = uploadsDir(dataDir);
+  const removed: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() && p !== path.join(root, INCOMING_DIR)) await walk(p);
+      else if (e.isFile() && (await knowledge.documentsOfFile(p)).length === 0) {
+        removeUpload(root, p);
+        removed.push(p);
+      }
+    }
+  };
+  if (fs.existsSync(root)) await walk(root);
+  return removed;
 }

@@ -8,7 +8,7 @@ const flatIdf = (question: string) => new Map(questionTerms(question).map((t) =>
 
 function passage(text: string, over: Partial<Passage> = {}): Passage {
   return {
-    chunkId: 1, documentId: 1, title: 'Nobel Prize in Physics', source: '/x.md', text, start: 100, end: 100 + text.length,
+    chunkId: 1, documentId: 1, title: 'Nobel Prize in Physics', source: '/x.md', name: 'x.md', text, start: 100, end: 100 + text.length,
     score: 1, bm25: 10, cosine: 0.5, lexicalRank: 1, denseRank: 1, ...over,
   };
 }

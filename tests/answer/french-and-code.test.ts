@@ -51,7 +51,7 @@ describe('code is never a sentence', () => {
 
   it('never picks a code line as the answer sentence', () => {
     const text = 'To start the loop:\n```python\nasyncio.run(main())  # start the event loop and run main\n```\nThe event loop runs main until it returns.';
-    const passage: Passage = { chunkId: 1, documentId: 1, title: 'Asyncio', source: 'x.md', start: 0, end: text.length, text, score: 1, bm25: 1, cosine: 0.5, lexicalRank: 1, denseRank: 1 };
+    const passage: Passage = { chunkId: 1, documentId: 1, title: 'Asyncio', source: 'x.md', name: 'x.md', start: 0, end: text.length, text, score: 1, bm25: 1, cosine: 0.5, lexicalRank: 1, denseRank: 1 };
     const q = 'How do I start the event loop and run main?';
     const picked = selectSentences(q, classifyQuestion(q), [passage], new Map(), null).map((c) => c.text);
     expect(picked.length).toBeGreaterThan(0);

@@ -54,8 +54,8 @@ describe('known questions in AskService', () => {
     generator = new ScriptedGenerator();
     deps = await createDeps(config, { embedder, generator, matcher: sameWords });
     const target = { knowledge: deps.knowledge, embedder, settings: config };
-    await ingestDocument(target, { source: '/docs/notes.md', title: 'Animal notes', text: notes, format: 'md' });
-    await ingestDocument(target, { source: '/docs/faq.html', title: 'FAQ', text: faq, format: 'html' });
+    await ingestDocument(target, { source: '/docs/notes.md', title: 'Animal notes', text: notes, format: 'md' }, 'notes.md');
+    await ingestDocument(target, { source: '/docs/faq.html', title: 'FAQ', text: faq, format: 'html' }, 'faq.html');
   });
   afterEach(async () => {
     await deps.close();
@@ -68,7 +68,8 @@ describe('known questions in AskService', () => {
     expect(r.answer).toBe('Ask an administrator to issue a new key.');
     expect(r.confidence).toBe(0.97);
     expect(r.citations).toHaveLength(1);
-    expect(r.citations[0]).toMatchObject({ n: 1, source: '/docs/faq.html' });
+    expect(r.citations[0]).toMatchObject({ n: 1, name: 'faq.html' });
+    expect(r.citations[0]).not.toHaveProperty('source'); // a server path, never shown to an asking client
     expect(faq.slice(r.citations[0].sentence!.start, r.citations[0].sentence!.end)).toBe('Ask an administrator to issue a new key.');
     expect(r.explain).toEqual({ matched: { question: 'How do I reset my key?', kind: 'faq', probability: 0.97 } });
     expect(generator.calls).toHaveLength(0);
@@ -95,7 +96,7 @@ describe('known questions in AskService', () => {
     const q = 'Do owls hunt at night or by day?';
     await deps.ask.ask(q);
     expect((await deps.ask.ask(q)).route).toBe('cache');
-    await ingestDocument({ knowledge: deps.knowledge, embedder, settings: deps.config }, { source: '/docs/notes.md', title: 'Animal notes', text: notes.replace('night', 'dusk'), format: 'md' });
+    await ingestDocument({ knowledge: deps.knowledge, embedder, settings: deps.config }, { source: '/docs/notes.md', title: 'Animal notes', text: notes.replace('night', 'dusk'), format: 'md' }, 'notes.md');
     expect((await deps.ask.ask(q)).route).toBe('generate');
   });
 });

@@ -30,8 +30,8 @@ describeBrowser('sign-in and the review page in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    s = await startTestServer({ env: { SOBRE_API_KEYS: 'alice:key-alice-123', SOBRE_AUDIT_RATE: '1' } });
-    for (const question of QUESTIONS) expect((await postJson(`${s.url}/v1/ask`, { question }, auth('key-alice-123'))).status).toBe(200);
+    s = await startTestServer({ env: { SOBRE_API_KEYS: 'alice:key-alice-123-9f8e7d6c', SOBRE_AUDIT_RATE: '1' } });
+    for (const question of QUESTIONS) expect((await postJson(`${s.url}/v1/ask`, { question }, auth('key-alice-123-9f8e7d6c'))).status).toBe(200);
     await s.service.deps.learner!.flush();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -57,7 +57,7 @@ describeBrowser('sign-in and the review page in Chromium', () => {
     await page.fill('input[name="key"]', 'wrong-key');
     await page.click('button[type="submit"]');
     await expect(page.locator('#error').innerText()).resolves.toMatch(/not valid/);
-    await page.fill('input[name="key"]', 'key-alice-123');
+    await page.fill('input[name="key"]', 'key-alice-123-9f8e7d6c');
     await page.click('button[type="submit"]');
     expect(new URL(page.url()).pathname).toBe('/review');
 

@@ -49,9 +49,9 @@ describe('asking cleaned documents (real USE-lite, SQLite, hnswlib, router)', ()
       "Selon l'Agence internationale de l'énergie, la consommation énergétique des datacenters pourrait grimper à un niveau proche de 1 000 TWh en 2026, soit l'équivalent de la consommation électrique du Japon.";
     expect(r.explain?.candidateSentence).toBe(sentence);
     const [c] = r.citations;
-    expect(c.source).toBe(path.join(DOCS, 'article-fr.txt'));
+    expect(c.name).toBe('article-fr.txt');
     // A citation's offsets are offsets in the document's cleaned text.
-    const [doc] = (await loadFile(c.source, { maxFileBytes: 1024 * 1024 })).documents;
+    const [doc] = (await loadFile(path.join(DOCS, c.name), { maxFileBytes: 1024 * 1024 })).documents;
     expect(doc.text.slice(c.start, c.end)).toBe(c.text);
     expect(c.text).toContain(sentence);
   });

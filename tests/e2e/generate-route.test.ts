@@ -32,12 +32,12 @@ describe('the generate route over HTTP', () => {
     llm.enqueue(reply.ok('Markdown comes before PDF in that list [1].', { usage: { prompt_tokens: 321, completion_tokens: 11 } }));
     const res = await postJson(`${server.url}/v1/ask`, { question: QUESTION });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { route: string; answer: string; citations: { source: string; text: string }[]; usage: { promptTokens: number; completionTokens: number } };
+    const body = (await res.json()) as { route: string; answer: string; citations: { name: string; text: string }[]; usage: { promptTokens: number; completionTokens: number } };
     expect(body.route).toBe('generate');
     expect(body.answer).toBe('Markdown comes before PDF in that list [1].');
     expect(body.usage).toMatchObject({ promptTokens: 321, completionTokens: 11 });
     expect(body.citations).toHaveLength(1);
-    expect(body.citations[0].source).toMatch(/formats\.txt$/);
+    expect(body.citations[0].name).toBe('formats.txt');
     const sent = llm.requests.at(-1)?.body.messages?.map((m) => String(m.content)).join('\n') ?? '';
     expect(sent).toContain(QUESTION);
     expect(sent).toContain('[1]');
@@ -61,7 +61,7 @@ describe('the generate route over HTTP', () => {
     const done = events.at(-1);
     expect(done?.event).toBe('done');
     expect(done?.data.route).toBe('generate');
-    expect((done?.data.citations as { source: string }[])[0].source).toMatch(/formats\.txt$/);
+    expect((done?.data.citations as { name: string }[])[0].name).toBe('formats.txt');
   });
 
   it('still answers 200 with passages and a notice when the generator fails', async () => {

@@ -69,4 +69,29 @@ describe('HnswIndex', () => {
   it('returns nothing from an empty index', () => {
     expect(HnswIndex.open(dir, 'e', 4, params).search(randomVector(4, 1), 5)).toEqual([]);
   });
+
+  it('does not load a sound file that is not the one its manifest describes, and says why', () => {
+    const index = HnswIndex.open(dir, 'e', 16, params);
+    for (let i = 1; i <= 20; i++) index.add(i, randomVector(16, i));
+    index.save(1);
+    const file = path.join(dir, 'vectors.hnsw');
+    const bytes = fs.readFileSync(file);
+    bytes[96 + 68 + 2] ^= 0xff; // inside the first vector (after the header and its level-0 links): the structure is still sound
+    fs.writeFileSync(file, bytes);
+    const reopened = HnswIndex.open(dir, 'e', 16, params);
+    expect(reopened.size).toBe(0);
+    expect(reopened.discarded).toMatch(/vectors\.hnsw is not the file its manifest describes/);
+  });
+
+  it('loads a sound file saved before manifests had a checksum', () => {
+    const index = HnswIndex.open(dir, 'e', 16, params);
+    for (let i = 1; i <= 20; i++) index.add(i, randomVector(16, i));
+    index.save(1);
+    const manifestFile = path.join(dir, 'vectors.json');
+    const { file: _file, ...older } = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(manifestFile, JSON.stringify(older));
+    const reopened = HnswIndex.open(dir, 'e', 16, params);
+    expect(reopened.discarded).toBeNull();
+    expect(reopened.size).toBe(20);
+  });
 });

@@ -148,7 +148,7 @@ describe('ingestDocument: when it commits', () => {
   it('waits for beforeWrite, after embedding, before it commits', async () => {
     const log: string[] = [];
     const spy = { ...embedder, id: embedder.id, dimension: embedder.dimension, embed: async (t: readonly string[]) => (log.push('embed'), embedder.embed(t)) };
-    const r = await ingestDocument({ knowledge, embedder: spy, settings, beforeWrite: async () => void log.push(`write (${(await knowledge.stats()).documents} documents)`) }, doc);
+    const r = await ingestDocument({ knowledge, embedder: spy, settings, beforeWrite: async () => void log.push(`write (${(await knowledge.stats()).documents} documents)`) }, doc, 'doc.md');
     expect(log).toEqual(['embed', 'write (0 documents)']);
     expect(r.outcome).toBe('added');
     expect((await knowledge.stats()).documents).toBe(1);
@@ -156,7 +156,7 @@ describe('ingestDocument: when it commits', () => {
 
   it('commits nothing once its signal aborted, even while waiting for its turn', async () => {
     const abort = new AbortController();
-    const attempt = ingestDocument({ knowledge, embedder, settings, signal: abort.signal, beforeWrite: async () => abort.abort() }, doc);
+    const attempt = ingestDocument({ knowledge, embedder, settings, signal: abort.signal, beforeWrite: async () => abort.abort() }, doc, 'doc.md');
     await expect(attempt).rejects.toMatchObject({ code: 'cancelled' });
     expect((await knowledge.stats()).documents).toBe(0);
   });

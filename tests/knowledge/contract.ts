@@ -33,7 +33,7 @@ async function chunksOf(texts: readonly string[], start = 0): Promise<{ chunks: 
 }
 
 function doc(source: string, contentHash = `c:${source}`, title = source): DocumentInput {
-  return { source, title, format: 'md', contentHash, size: 100 };
+  return { source, name: `name of ${source}`, title, format: 'md', contentHash, size: 100 };
 }
 
 async function commit(k: Knowledge, source: string, texts: readonly string[], contentHash?: string) {
@@ -78,7 +78,7 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
       const other = found.find((c) => c.chunkId !== top.chunkId);
       expect(other?.bm25).toBe(0); // found densely only: its BM25 is looked up, and is 0
       const [p] = await k.passages([top.chunkId]);
-      expect(p).toMatchObject({ chunkId: top.chunkId, documentId: r.documentId, source: '/docs/solar.md', title: '/docs/solar.md', start: 0 });
+      expect(p).toMatchObject({ chunkId: top.chunkId, documentId: r.documentId, source: '/docs/solar.md', name: 'name of /docs/solar.md', title: '/docs/solar.md', start: 0 });
       expect(p.text).toBe('Solar panels convert sunlight into electricity.');
       expect(p.end).toBe(p.text.length);
     });
@@ -134,7 +134,7 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
       await commit(k, '/docs/lines.jsonl.bak', ['not a record of it']);
       const all = await k.listDocuments();
       expect(all.map((d) => d.source)).toEqual(['/docs/lines.jsonl#1', '/docs/lines.jsonl#2', '/docs/lines.jsonl.bak']);
-      expect(all[0]).toMatchObject({ title: '/docs/lines.jsonl#1', format: 'md', chunks: 1, size: 100 });
+      expect(all[0]).toMatchObject({ title: '/docs/lines.jsonl#1', name: 'name of /docs/lines.jsonl#1', format: 'md', chunks: 1, size: 100 });
       expect(Date.parse(all[0].createdAt)).not.toBeNaN();
       expect((await k.getDocument(all[1].id))?.source).toBe('/docs/lines.jsonl#2');
       expect(await k.getDocument(999999)).toBeUndefined();

@@ -66,7 +66,7 @@ describePostgres('PostgreSQL knowledge: replicas', (server) => {
 
   async function commit(k: Knowledge, source: string, text: string) {
     const [v] = await embedder.embed([text]);
-    return k.commitDocument({ source, title: source, format: 'md', contentHash: `c:${text}`, size: text.length }, [{ ordinal: 0, hash: `h:${text}`, text, start: 0, end: text.length }], new Map([[`h:${text}`, v]]));
+    return k.commitDocument({ source, name: source, title: source, format: 'md', contentHash: `c:${text}`, size: text.length }, [{ ordinal: 0, hash: `h:${text}`, text, start: 0, end: text.length }], new Map([[`h:${text}`, v]]));
   }
 
   test('a replica folder of another knowledge is replaced; a deleted one is rebuilt from PostgreSQL without embedding', async () => {

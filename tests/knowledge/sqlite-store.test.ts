@@ -24,7 +24,7 @@ describe('SobreStore', () => {
     removeDir(dir);
   });
 
-  const doc = (source: string, contentHash = 'h1') => ({ source, title: source, format: 'md', contentHash, size: 10 });
+  const doc = (source: string, contentHash = 'h1') => ({ source, name: source, title: source, format: 'md', contentHash, size: 10 });
 
   it('runs in WAL mode with a schema version', () => {
     const db = new Database(path.join(dir, 'sobre.db'), { readonly: true });

@@ -36,9 +36,9 @@ describePostgres('npm run migrate', (server) => {
     const texts = ['Heat pumps move heat from outside air.', 'A shared sentence about insulation.'];
     const vectors = await embedder.embed([...texts, 'Solar water heaters need sun.']);
     const chunk = (text: string, i: number) => ({ ordinal: i, hash: `h:${text}`, text, start: i * 50, end: i * 50 + text.length });
-    await k.commitDocument({ source: '/docs/a.md', title: 'Heating', format: 'md', contentHash: 'ca', size: 80 }, texts.map(chunk), new Map(texts.map((t, i) => [`h:${t}`, vectors[i]])));
+    await k.commitDocument({ source: '/docs/a.md', name: 'a.md', title: 'Heating', format: 'md', contentHash: 'ca', size: 80 }, texts.map(chunk), new Map(texts.map((t, i) => [`h:${t}`, vectors[i]])));
     await k.commitDocument(
-      { source: '/docs/b.md', title: 'Water', format: 'md', contentHash: 'cb', size: 60 },
+      { source: '/docs/b.md', name: 'b.md', title: 'Water', format: 'md', contentHash: 'cb', size: 60 },
       ['Solar water heaters need sun.', texts[1]].map(chunk),
       new Map([['h:Solar water heaters need sun.', vectors[2]]]),
     );
@@ -80,7 +80,7 @@ describePostgres('npm run migrate', (server) => {
       expect(embedder.embedded).toBe(embeddedBefore);
       // New ids continue after the copied ones.
       const [v] = await embedder.embed(['new text']);
-      const r = await pg.commitDocument({ source: '/docs/c.md', title: 'C', format: 'md', contentHash: 'cc', size: 8 }, [{ ordinal: 0, hash: 'h:new', text: 'new text', start: 0, end: 8 }], new Map([['h:new', v]]));
+      const r = await pg.commitDocument({ source: '/docs/c.md', name: 'c.md', title: 'C', format: 'md', contentHash: 'cc', size: 8 }, [{ ordinal: 0, hash: 'h:new', text: 'new text', start: 0, end: 8 }], new Map([['h:new', v]]));
       expect(r.documentId).toBeGreaterThan(Math.max(...docsBefore.map((d) => d.id)));
     } finally {
       await pg.close();

@@ -1,12 +1,12 @@
 /** GET/PUT/DELETE /v1/answers: known answers listed, pinned and cleared by an admin; FAQ pairs stay with their document. */
-import { auth, expectProblem, startTestServer, type TestServer } from './helpers';
+import { auth, expectProblem, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
-const KEY = auth('k');
+const KEY = auth(TEST_KEY);
 const FAQ = { 'faq.md': '# FAQ\n\n## How do I rotate a key?\n\nIssue a new key and remove the old pair from SOBRE_API_KEYS.\n' };
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:k' }, corpus: { ...FAQ, 'port.md': '# Port\n\nSobre listens on port 3000 by default.\n' } });
+  s = await startTestServer({ env: { SOBRE_API_KEYS: `admin:${TEST_KEY}` }, corpus: { ...FAQ, 'port.md': '# Port\n\nSobre listens on port 3000 by default.\n' } });
 });
 afterAll(() => s.stop());
 

@@ -5,6 +5,7 @@
  * fake OpenAI server (tests/helpers/fake-openai-server.ts), standing in for an LLM server that
  * cannot run on this machine; the clients talk to Sobre itself.
  */
+import path from 'node:path';
 import { AIMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
@@ -23,7 +24,7 @@ interface SobreField {
   route: string;
   confidence: number | null;
   notice: string | null;
-  citations: { n: number; title: string; source: string }[];
+  citations: { n: number; title: string; name: string }[];
 }
 
 let llm: FakeOpenAIServer;
@@ -57,7 +58,8 @@ describe('the openai npm package as client', () => {
     expect(sobre.citations).toHaveLength(1);
     const content = res.choices[0].message.content ?? '';
     expect(content).toMatch(/^Sobre listens on port 3000 by default\./);
-    expect(content).toContain(`\n\nSources:\n[1] ${sobre.citations[0].title} (${sobre.citations[0].source})`);
+    expect(content).toContain(`\n\nSources:\n[1] ${sobre.citations[0].title} (port.md)`); // relative to the corpus folder, no server path
+    expect(JSON.stringify(res)).not.toContain(path.sep + 'corpus' + path.sep);
     expect(res.choices[0].finish_reason).toBe('stop');
     expect(res.usage!.completion_tokens).toBeGreaterThan(5);
     expect(res.usage!.total_tokens).toBe(res.usage!.prompt_tokens + res.usage!.completion_tokens);

@@ -4,7 +4,7 @@
  */
 import type { EmbedRole } from '../../src/embed/types';
 import { HashEmbedder } from '../helpers/hash-embedder';
-import { auth, formWith, postJson, startTestServer, type TestServer } from './helpers';
+import { auth, formWith, postJson, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 /** Embedding passages takes a few ms per batch, so an ingest spans many turns of the event loop. */
 class SlowPassages extends HashEmbedder {
@@ -16,7 +16,7 @@ class SlowPassages extends HashEmbedder {
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ embedder: new SlowPassages(), env: { SOBRE_API_KEYS: 'admin:k', SOBRE_CHUNK_SIZE: '200', SOBRE_CHUNK_OVERLAP: '20', SOBRE_EMBED_CACHE_ENTRIES: '0' } });
+  s = await startTestServer({ embedder: new SlowPassages(), env: { SOBRE_API_KEYS: `admin:${TEST_KEY}`, SOBRE_CHUNK_SIZE: '200', SOBRE_CHUNK_OVERLAP: '20', SOBRE_EMBED_CACHE_ENTRIES: '0' } });
 });
 afterAll(() => s.stop());
 
@@ -40,7 +40,7 @@ test('asks during uploads and a deletion see whole documents only', async () => 
     for (const c of answer.citations) {
       if ((await knowledge.passages([c.chunkId])).length !== 1) problems.push(`chunk ${c.chunkId} cited but not in the store`);
       if (!(await knowledge.getDocument(c.documentId))) problems.push(`document ${c.documentId} cited but gone`);
-      if (c.source.includes('animal-')) sawUploaded++;
+      if (c.name.includes('animal-')) sawUploaded++;
     }
     return answer;
   };
@@ -49,11 +49,11 @@ test('asks during uploads and a deletion see whole documents only', async () => 
     const results: number[] = [];
     for (let round = 0; round < 3; round++) {
       const files = Array.from({ length: 4 }, (_, i) => ({ name: `animal-${i}.md`, content: animalDoc(i, round) }));
-      results.push((await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('k'), body: formWith(files) })).status);
+      results.push((await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth(TEST_KEY), body: formWith(files) })).status);
     }
-    const list = (await (await fetch(`${s.url}/v1/documents`, { headers: auth('k') })).json()) as { documents: { id: number; title: string }[] };
+    const list = (await (await fetch(`${s.url}/v1/documents`, { headers: auth(TEST_KEY) })).json()) as { documents: { id: number; title: string }[] };
     const victim = list.documents.find((d) => d.title === 'Animal 3'); // one the questions cite
-    results.push((await fetch(`${s.url}/v1/documents/${victim?.id}`, { method: 'DELETE', headers: auth('k') })).status);
+    results.push((await fetch(`${s.url}/v1/documents/${victim?.id}`, { method: 'DELETE', headers: auth(TEST_KEY) })).status);
     writing = false;
     return results;
   })();
@@ -61,7 +61,7 @@ test('asks during uploads and a deletion see whole documents only', async () => 
   let duringWrites = 0;
   const askers = Array.from({ length: 4 }, async (_, w) => {
     for (let i = 0; writing || i < 3; i++) {
-      const res = await postJson(`${s.url}/v1/ask`, { question: questions[(i + w) % questions.length] }, auth('k'));
+      const res = await postJson(`${s.url}/v1/ask`, { question: questions[(i + w) % questions.length] }, auth(TEST_KEY));
       asked++;
       if (s.service.writer.pending > 0) duringWrites++;
       if (res.status !== 200) {

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { safeUploadName } from '../../src/server/uploads';
+import { safeUploadName } from '../../src/server/upload-names';
 import { makePdf } from '../helpers/pdf';
-import { auth, expectProblem, formWith, multipartBody, postJson, rawRequest, startTestServer, type TestServer } from './helpers';
+import { auth, expectProblem, formWith, multipartBody, postJson, rawRequest, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 interface FileResult { name: string; status: string; code?: string; reason?: string; documents: { id: number; title: string; outcome: string; chunks: number }[]; pruned?: number; lineFailures?: { where: string; reason: string }[] }
 interface UploadBody { files: FileResult[]; summary: Record<string, number> }
@@ -12,8 +12,10 @@ interface UploadBody { files: FileResult[]; summary: Record<string, number> }
 describe('safeUploadName', () => {
   it.each([
     ['guide.md', 'guide.md'],
-    ['docs/sub/guide.md', 'guide.md'],
-    ['docs\\sub\\guide.md', 'guide.md'],
+    ['docs/sub/guide.md', 'docs/sub/guide.md'],
+    ['docs\\sub\\guide.md', 'docs/sub/guide.md'],
+    ['./a//b/./c.md', 'a/b/c.md'],
+    ['.git/x.md', '_git/x.md'],
     ['résumé été.md', 'résumé été.md'],
     ['x*y?z|.md', 'x_y_z_.md'],
     ['notes:v2.md', 'notes_v2.md'],
@@ -38,16 +40,16 @@ describe('safeUploadName', () => {
 
 describe('over HTTP', () => {
   let s: TestServer;
-  const KEY = auth('k');
+  const KEY = auth(TEST_KEY);
   beforeAll(async () => {
-    s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:k' } });
+    s = await startTestServer({ env: { SOBRE_API_KEYS: `admin:${TEST_KEY}` } });
   });
   afterAll(() => s.stop());
 
   const upload = async (files: { name: string; content: string | Buffer }[]) =>
     fetch(`${s.url}/v1/documents`, { method: 'POST', headers: KEY, body: formWith(files) });
   const uploadsDir = () => path.join(s.config.dataDir, 'uploads');
-  const ask = async (question: string) => (await (await postJson(`${s.url}/v1/ask`, { question }, KEY)).json()) as { route: string; citations: { documentId: number; chunkId: number; source: string }[] };
+  const ask = async (question: string) => (await (await postJson(`${s.url}/v1/ask`, { question }, KEY)).json()) as { route: string; citations: { documentId: number; chunkId: number; name: string }[] };
 
   it('ingests every supported format through the same code as the ingest script', async () => {
     const res = await upload([
@@ -71,7 +73,7 @@ describe('over HTTP', () => {
     expect(fs.readdirSync(uploadsDir()).sort()).toEqual(['.incoming', 'comet.pdf', 'facts.jsonl', 'tea.txt', 'volcano.html', 'whales.md'].sort());
     expect(fs.readdirSync(path.join(uploadsDir(), '.incoming'))).toEqual([]);
     const a = await ask('What is the largest animal ever known?');
-    expect(a.citations[0].source).toBe(path.join(uploadsDir(), 'whales.md'));
+    expect(a.citations[0].name).toBe('whales.md');
   });
 
   it('reports unchanged and updated re-uploads, and prunes JSON Lines documents that are gone', async () => {
@@ -118,10 +120,10 @@ describe('over HTTP', () => {
     const nul = multipartBody([{ filename: 'x\u0000.md', content: 'abc def' }]);
     const r2 = await rawRequest(`${s.url}/v1/documents`, 'POST', { ...KEY, 'content-type': nul.contentType }, nul.body);
     expect([400, 422]).toContain(r2.status);
-    // A plain folder prefix is stripped, not refused.
+    // A plain folder prefix is kept, inside the uploads folder.
     const sub = multipartBody([{ filename: 'docs/sub/owls.md', content: 'Owls hunt at night.' }]);
     const r3 = JSON.parse((await rawRequest(`${s.url}/v1/documents`, 'POST', { ...KEY, 'content-type': sub.contentType }, sub.body)).body) as UploadBody;
-    expect(r3.files[0]).toMatchObject({ name: 'owls.md', status: 'added' });
+    expect(r3.files[0]).toMatchObject({ name: 'docs/sub/owls.md', status: 'added' });
     const everything: string[] = [];
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (f: string) => everything.push(f))(path.join(d, e.name));
@@ -151,7 +153,7 @@ describe('over HTTP', () => {
     expect(del.status).toBe(200);
     expect(await del.json()).toMatchObject({ id: owls?.id, deleted: true, chunksRemoved: 1 });
     expect((await ask('When do owls hunt?')).citations.some((c) => c.documentId === owls?.id)).toBe(false);
-    expect(fs.existsSync(path.join(uploadsDir(), 'owls.md'))).toBe(false);
+    expect(fs.existsSync(path.join(uploadsDir(), 'docs'))).toBe(false); // docs/sub/owls.md, and its emptied folders
     await expectProblem(await fetch(`${s.url}/v1/documents/${owls?.id}`, { method: 'DELETE', headers: KEY }), 404, 'not_found');
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
     const saved = JSON.parse(fs.readFileSync(path.join(s.config.dataDir, 'vectors.json'), 'utf8')) as { generation: number };

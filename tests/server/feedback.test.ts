@@ -6,7 +6,7 @@
 import { auth, expectProblem, postJson, startTestServer, type TestServer } from './helpers';
 
 const DIRECT = 'What port does Sobre listen on?';
-const KEYS = 'alice:key-alice-123,bob:key-bob-456';
+const KEYS = 'alice:key-alice-123-9f8e7d6c,bob:key-bob-456-a1b2c3d4e5';
 
 interface Answer { answerId: string; route: string }
 
@@ -17,8 +17,8 @@ describe('answerId and feedback', () => {
   });
   afterAll(() => s.stop());
 
-  const ask = async (question: string, key = 'key-alice-123'): Promise<Answer> => (await (await postJson(`${s.url}/v1/ask`, { question }, auth(key))).json()) as Answer;
-  const feedback = (body: unknown, key = 'key-alice-123') => postJson(`${s.url}/v1/feedback`, body, auth(key));
+  const ask = async (question: string, key = 'key-alice-123-9f8e7d6c'): Promise<Answer> => (await (await postJson(`${s.url}/v1/ask`, { question }, auth(key))).json()) as Answer;
+  const feedback = (body: unknown, key = 'key-alice-123-9f8e7d6c') => postJson(`${s.url}/v1/feedback`, body, auth(key));
 
   it('names each answer and stores what the router saw', async () => {
     const a = await ask(DIRECT);
@@ -35,7 +35,7 @@ describe('answerId and feedback', () => {
   });
 
   it('carries the answerId in the SSE answer and done events', async () => {
-    const res = await fetch(`${s.url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...auth('key-alice-123') }, body: JSON.stringify({ question: DIRECT }) });
+    const res = await fetch(`${s.url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...auth('key-alice-123-9f8e7d6c') }, body: JSON.stringify({ question: DIRECT }) });
     const events = (await res.text()).split('\n\n').filter(Boolean).map((block) => ({ event: /event: (\w+)/.exec(block)?.[1], data: JSON.parse(/data: (.*)/.exec(block)?.[1] ?? 'null') as Answer }));
     const ids = events.filter((e) => e.event === 'answer' || e.event === 'done').map((e) => e.data.answerId);
     expect(ids).toHaveLength(2);
@@ -50,7 +50,7 @@ describe('answerId and feedback', () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ answerId, used: true });
     expect((await feedback({ answerId, correct: false })).status).toBe(200);
-    expect((await feedback({ answerId, correct: false }, 'key-bob-456')).status).toBe(200);
+    expect((await feedback({ answerId, correct: false }, 'key-bob-456-a1b2c3d4e5')).status).toBe(200);
     const row = (await s.service.deps.learner!.store.labelled()).find((r) => r.observation.answerId === answerId);
     expect(row?.labels.map((l) => [l.by, l.source, l.correct, l.weight]).sort()).toEqual([['alice', 'feedback', false, 0.5], ['bob', 'feedback', false, 0.5]]);
   });

@@ -109,6 +109,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 
 export const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
+/** An admin key strong enough for SOBRE_API_KEYS (16+ characters, 8+ different ones). */
+export const TEST_KEY = 'test-admin-key-5f3a9c1e7b';
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }

@@ -4,7 +4,7 @@ import type { GenerateEvent, GenerateRequest, GenerateResult, Generator } from '
 import { Mutex, Semaphore } from '../../src/server/gate';
 import { TurnQueue } from '../../src/server/turns';
 import { HashEmbedder } from '../helpers/hash-embedder';
-import { auth, expectProblem, postJson, rawRequest, startTestServer, type TestServer } from './helpers';
+import { auth, expectProblem, postJson, rawRequest, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 const QUESTION = { question: 'What port does Sobre listen on?' };
 
@@ -52,14 +52,14 @@ describe('body and question limits', () => {
 describe('upload limits', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:k', SOBRE_UPLOAD_MAX_BYTES: '1000', SOBRE_UPLOAD_MAX_FILES: '2' } });
+    s = await startTestServer({ env: { SOBRE_API_KEYS: `admin:${TEST_KEY}`, SOBRE_UPLOAD_MAX_BYTES: '1000', SOBRE_UPLOAD_MAX_FILES: '2' } });
   });
   afterAll(() => s.stop());
 
   const upload = (files: { name: string; content: string }[]) => {
     const form = new FormData();
     for (const f of files) form.append('files', new Blob([f.content]), f.name);
-    return fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('k'), body: form });
+    return fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth(TEST_KEY), body: form });
   };
 
   it('refuses a file over the size limit with 413', async () => {
@@ -76,20 +76,20 @@ describe('upload limits', () => {
 describe('rate limits', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ env: { SOBRE_API_KEYS: 'a:key-a,b:key-b', SOBRE_RATE_LIMIT_KEY_PER_MIN: '3', SOBRE_RATE_LIMIT_IP_PER_MIN: '10' } });
+    s = await startTestServer({ env: { SOBRE_API_KEYS: 'a:key-a-0123456789ab,b:key-b-0123456789ab', SOBRE_RATE_LIMIT_KEY_PER_MIN: '3', SOBRE_RATE_LIMIT_IP_PER_MIN: '10' } });
   });
   afterAll(() => s.stop());
 
   it('limits each key, then the address, with a 429 problem and Retry-After; probes are not counted', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await postJson(`${s.url}/v1/ask`, QUESTION, auth('key-a'))).status);
+    for (let i = 0; i < 4; i++) statuses.push((await postJson(`${s.url}/v1/ask`, QUESTION, auth('key-a-0123456789ab'))).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const limited = await postJson(`${s.url}/v1/ask`, QUESTION, auth('key-a'));
+    const limited = await postJson(`${s.url}/v1/ask`, QUESTION, auth('key-a-0123456789ab'));
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     const p = await expectProblem(limited, 429, 'rate_limited');
     expect(p.detail).toMatch(/per minute with this API key/);
     // Another key has its own budget (the address has used 5 of 10 so far).
-    expect((await postJson(`${s.url}/v1/ask`, QUESTION, auth('key-b'))).status).toBe(200);
+    expect((await postJson(`${s.url}/v1/ask`, QUESTION, auth('key-b-0123456789ab'))).status).toBe(200);
     for (let i = 0; i < 20; i++) expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     const more: number[] = [];
     for (let i = 0; i < 6; i++) more.push((await fetch(`${s.url}/openapi.json`)).status);

@@ -1,7 +1,7 @@
 /** The OpenAPI document lists exactly the routes the app serves, with schemas generated from zod. */
 import { listRoutes } from '../../src/server/routes';
 import { openApiPath } from '../../src/server/openapi';
-import { startTestServer, type TestServer } from './helpers';
+import { startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 interface Doc {
   openapi: string;
@@ -12,7 +12,7 @@ interface Doc {
 let s: TestServer;
 let doc: Doc;
 beforeAll(async () => {
-  s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:k', SOBRE_MAX_QUESTION_CHARS: '777' } });
+  s = await startTestServer({ env: { SOBRE_API_KEYS: `admin:${TEST_KEY}`, SOBRE_MAX_QUESTION_CHARS: '777' } });
   doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as Doc;
 });
 afterAll(() => s.stop());

@@ -1,11 +1,11 @@
 /** /healthz, /readyz, /metrics, security headers, the dashboard's CSP, CORS. */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { auth, postJson, startTestServer, type TestServer } from './helpers';
+import { auth, postJson, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ env: { SOBRE_API_KEYS: 'ops:k' } });
+  s = await startTestServer({ env: { SOBRE_API_KEYS: `ops:${TEST_KEY}` } });
 });
 afterAll(() => s.stop());
 
@@ -41,10 +41,10 @@ test('/readyz is 503 when the index disagrees with the store, and ready again on
 });
 
 test('/metrics: Prometheus text with the request, answer, saving, index and ingest metrics', async () => {
-  await postJson(`${s.url}/v1/ask`, { question: 'What port does Sobre listen on?' }, auth('k'));
-  await postJson(`${s.url}/v1/ask`, { question: 'Who won the 1998 world cup?' }, auth('k'));
+  await postJson(`${s.url}/v1/ask`, { question: 'What port does Sobre listen on?' }, auth(TEST_KEY));
+  await postJson(`${s.url}/v1/ask`, { question: 'Who won the 1998 world cup?' }, auth(TEST_KEY));
   await fetch(`${s.url}/nowhere/${'x'.repeat(50)}`);
-  const res = await fetch(`${s.url}/metrics`, { headers: auth('k') });
+  const res = await fetch(`${s.url}/metrics`, { headers: auth(TEST_KEY) });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
   const text = await res.text();
@@ -69,7 +69,7 @@ test('security headers on every response; the dashboard keeps its own CSP', asyn
   expect(api.headers.get('x-content-type-options')).toBe('nosniff');
   expect(api.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
   expect(api.headers.get('x-powered-by')).toBeNull();
-  const dash = await fetch(`${s.url}/report`, { headers: auth('k') });
+  const dash = await fetch(`${s.url}/report`, { headers: auth(TEST_KEY) });
   expect(dash.status).toBe(200);
   expect(dash.headers.get('content-type')).toMatch(/text\/html/);
   // Forms post only here (the period picker, sign-out); nothing else loads.

@@ -1,7 +1,7 @@
 /** Every error is an RFC 9457 problem document from the one error middleware; 405 and 404 on routes. */
 import type { EmbedRole } from '../../src/embed/types';
 import { HashEmbedder } from '../helpers/hash-embedder';
-import { auth, expectProblem, postJson, startTestServer, type TestServer } from './helpers';
+import { auth, expectProblem, postJson, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 class FailingQueries extends HashEmbedder {
   fail = false;
@@ -14,10 +14,10 @@ class FailingQueries extends HashEmbedder {
 let s: TestServer;
 const embedder = new FailingQueries();
 beforeAll(async () => {
-  s = await startTestServer({ embedder, env: { SOBRE_API_KEYS: 'admin:k' } });
+  s = await startTestServer({ embedder, env: { SOBRE_API_KEYS: `admin:${TEST_KEY}` } });
 });
 afterAll(() => s.stop());
-const ask = (body: unknown, headers: Record<string, string> = {}) => postJson(`${s.url}/v1/ask`, body, { ...auth('k'), ...headers });
+const ask = (body: unknown, headers: Record<string, string> = {}) => postJson(`${s.url}/v1/ask`, body, { ...auth(TEST_KEY), ...headers });
 
 describe('validation', () => {
   it.each([
@@ -38,19 +38,19 @@ describe('validation', () => {
   });
 
   it('400 for a bad explain query value', async () => {
-    await expectProblem(await postJson(`${s.url}/v1/ask?explain=maybe`, { question: 'port?' }, auth('k')), 400, 'bad_request');
+    await expectProblem(await postJson(`${s.url}/v1/ask?explain=maybe`, { question: 'port?' }, auth(TEST_KEY)), 400, 'bad_request');
   });
 
   it('400 problem (not the report router\'s own JSON) for a bad report period', async () => {
     for (const q of ['from=yesterday', 'from=2024-05-05&to=2024-05-01', 'to=2024-02-31']) {
-      const p = await expectProblem(await fetch(`${s.url}/v1/report?${q}`, { headers: auth('k') }), 400, 'bad_request');
+      const p = await expectProblem(await fetch(`${s.url}/v1/report?${q}`, { headers: auth(TEST_KEY) }), 400, 'bad_request');
       expect(p.detail).toMatch(/Invalid/);
     }
   });
 
   it('400 for a document id that is not a positive integer', async () => {
     for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
-      await expectProblem(await fetch(`${s.url}/v1/documents/${id}`, { method: 'DELETE', headers: auth('k') }), 400, 'bad_request');
+      await expectProblem(await fetch(`${s.url}/v1/documents/${id}`, { method: 'DELETE', headers: auth(TEST_KEY) }), 400, 'bad_request');
     }
   });
 });
@@ -70,7 +70,7 @@ describe('routes', () => {
     ['PUT', '/v1/documents', 'GET, HEAD, OPTIONS, POST'],
     ['POST', '/report', 'GET, HEAD, OPTIONS'],
   ])('405 with Allow for %s %s', async (method, path, allow) => {
-    const res = await fetch(`${s.url}${path}`, { method, headers: auth('k') });
+    const res = await fetch(`${s.url}${path}`, { method, headers: auth(TEST_KEY) });
     expect(res.headers.get('allow')).toBe(allow);
     await expectProblem(res, 405, 'method_not_allowed');
   });

@@ -10,7 +10,7 @@ import { makeTempDir, removeDir } from '../helpers/temp';
 import { formWith, writeCalibration, writeCorpus } from './helpers';
 import { buildServer, spawnServer, type Spawned } from './process-helpers';
 
-const KEY = 'proc-key';
+const KEY = 'proc-key-0123456789abcdef';
 const headers = { authorization: `Bearer ${KEY}` };
 let root: string;
 
@@ -57,7 +57,7 @@ test('SIGTERM: in-flight upload finishes, new connections are refused, the index
     const upload = fetch(`${s.url}/v1/documents`, { method: 'POST', headers, body: formWith([{ name: 'inventory.md', content }]) });
     // Once the whole body is on disk the server is ingesting it (about 20 passages to embed, seconds).
     const incoming = path.join(root, 'data', 'uploads', '.incoming');
-    const received = () => fs.existsSync(incoming) && fs.readdirSync(incoming).some((f) => fs.statSync(path.join(incoming, f)).size === Buffer.byteLength(content));
+    const received = () => fs.existsSync(incoming) && fs.readdirSync(incoming).some((d) => fs.statSync(path.join(incoming, d, 'inventory.md'), { throwIfNoEntry: false })?.size === Buffer.byteLength(content));
     for (let i = 0; i < 500 && !received(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(received()).toBe(true);
     s.child.kill('SIGTERM');

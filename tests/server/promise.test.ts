@@ -5,12 +5,12 @@
  */
 import { auth, expectProblem, postJson, startTestServer, type TestServer } from './helpers';
 
-const KEY = auth('key-admin-1');
+const KEY = auth('key-admin-1-0a9b8c7d6e');
 
 describe('live precision in the report, the dashboard and /metrics', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:key-admin-1', SOBRE_AUDIT_RATE: '1' } });
+    s = await startTestServer({ env: { SOBRE_API_KEYS: 'admin:key-admin-1-0a9b8c7d6e', SOBRE_AUDIT_RATE: '1' } });
   });
   afterAll(() => s.stop());
 

@@ -2,8 +2,8 @@
 import { Sessions, SESSION_COOKIE } from '../../src/server/session';
 import { auth, expectProblem, formWith, startTestServer, type TestServer } from './helpers';
 
-const KEYS = ['alice:key-alice-123', 'bob:key-bob-456'];
-const identify = (key: string) => (key === 'key-alice-123' ? { name: 'alice' } : null);
+const KEYS = ['alice:key-alice-123-9f8e7d6c', 'bob:key-bob-456-a1b2c3d4e5'];
+const identify = (key: string) => (key === 'key-alice-123-9f8e7d6c' ? { name: 'alice' } : null);
 
 function sessions(opts: Partial<ConstructorParameters<typeof Sessions>[0]> = {}): Sessions {
   return new Sessions({ apiKeys: KEYS, secret: '', ttlMinutes: 60, authenticate: identify, ...opts });
@@ -57,7 +57,7 @@ describe('sign-in over HTTP', () => {
     fetch(`${s.url}/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
 
   async function cookie(): Promise<string> {
-    const res = await signIn('key=key-alice-123&next=%2Fmetrics');
+    const res = await signIn('key=key-alice-123-9f8e7d6c&next=%2Fmetrics');
     expect(res.status).toBe(303);
     return (res.headers.get('set-cookie') ?? '').split(';')[0];
   }
@@ -70,7 +70,7 @@ describe('sign-in over HTTP', () => {
   });
 
   it('sets an HttpOnly, SameSite=Strict, expiring cookie for a right key and redirects to next', async () => {
-    const res = await signIn('key=key-alice-123&next=%2Fmetrics');
+    const res = await signIn('key=key-alice-123-9f8e7d6c&next=%2Fmetrics');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/metrics');
     const set = res.headers.get('set-cookie') ?? '';
@@ -88,16 +88,16 @@ describe('sign-in over HTTP', () => {
     const wrong = await signIn('key=key-alice-124');
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
-    expect((await signIn('key=key-alice-123&next=%2F%2Fevil.example')).headers.get('location')).toBe('/review');
-    expect((await signIn('key=key-alice-123&next=https%3A%2F%2Fevil.example')).headers.get('location')).toBe('/review');
-    await expectProblem(await signIn('key=key-alice-123', { origin: 'https://evil.example' }), 403, 'forbidden');
+    expect((await signIn('key=key-alice-123-9f8e7d6c&next=%2F%2Fevil.example')).headers.get('location')).toBe('/review');
+    expect((await signIn('key=key-alice-123-9f8e7d6c&next=https%3A%2F%2Fevil.example')).headers.get('location')).toBe('/review');
+    await expectProblem(await signIn('key=key-alice-123-9f8e7d6c', { origin: 'https://evil.example' }), 403, 'forbidden');
   });
 
   it('never takes a key from a query string', async () => {
     for (const name of ['key', 'api_key', 'apiKey', 'token', 'access_token', SESSION_COOKIE]) {
-      await expectProblem(await fetch(`${s.url}/metrics?${name}=key-alice-123`), 401, 'unauthorized');
+      await expectProblem(await fetch(`${s.url}/metrics?${name}=key-alice-123-9f8e7d6c`), 401, 'unauthorized');
     }
-    const viaQuery = await fetch(`${s.url}/signin?key=key-alice-123`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const viaQuery = await fetch(`${s.url}/signin?key=key-alice-123-9f8e7d6c`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(viaQuery.status).toBe(401);
     expect(viaQuery.headers.get('set-cookie')).toBeNull();
   });
@@ -121,7 +121,7 @@ describe('sign-in over HTTP', () => {
     await expectProblem(await upload({ cookie: c }), 403, 'csrf');
     await expectProblem(await upload({ cookie: c, 'x-csrf-token': 'wrong' }), 403, 'csrf');
     expect((await upload({ cookie: c, 'x-csrf-token': csrf })).status).toBe(200);
-    expect((await upload(auth('key-bob-456'))).status).toBe(200); // a key header needs no CSRF token
+    expect((await upload(auth('key-bob-456-a1b2c3d4e5'))).status).toBe(200); // a key header needs no CSRF token
     const out = (body: string) => fetch(`${s.url}/signout`, { method: 'POST', redirect: 'manual', headers: { cookie: c, 'content-type': 'application/x-www-form-urlencoded' }, body });
     await expectProblem(await out(''), 403, 'csrf');
     const signedOut = await out(`_csrf=${encodeURIComponent(csrf)}`);
@@ -139,7 +139,7 @@ describe('sign-in over TLS (behind a trusted proxy)', () => {
 
   it('marks the cookie Secure', async () => {
     const res = await fetch(`${s.url}/signin`, {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' }, body: 'key=key-alice-123',
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' }, body: 'key=key-alice-123-9f8e7d6c',
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);

@@ -3,6 +3,7 @@
  * kept (nothing is embedded again), inside the caller's transaction. The target must be empty:
  * the caller checks. Used by `npm run migrate`.
  */
+import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Queryable } from '../../postgres/database';
 import { notifyIn } from '../../postgres/notify';
@@ -44,12 +45,15 @@ export async function copyKnowledge(source: Database, q: Queryable, schema: stri
   if (meta.has('embedder_id')) {
     await q.query('UPDATE knowledge_state SET embedder_id = $1, embedder_dimension = $2 WHERE id = 1', [meta.get('embedder_id'), Number(meta.get('embedder_dimension'))]);
   }
-  type Doc = { id: number; source: string; title: string; format: string; content_hash: string; size: number; created_at: string; updated_at: string };
-  const documents = await inBatches<Doc>(source, 'SELECT id, source, title, format, content_hash, size, created_at, updated_at FROM documents ORDER BY id', async (rows) => {
+  type Doc = { id: number; source: string; name: string; title: string; format: string; content_hash: string; size: number; created_at: string; updated_at: string };
+  // A store from before documents had a name: its file's own name, as the SQLite migration gives.
+  const hasName = source.prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'name'").get() !== undefined;
+  const documents = await inBatches<Doc>(source, `SELECT id, source, ${hasName ? 'name' : "'' AS name"}, title, format, content_hash, size, created_at, updated_at FROM documents ORDER BY id`, async (rows) => {
+    const named = rows.map((r) => ({ ...r, name: hasName ? r.name : path.basename(r.source) }));
     await q.query(
-      `INSERT INTO documents (id, source, title, format, content_hash, size, created_at, updated_at)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::timestamptz[])`,
-      [column(rows, 'id'), column(rows, 'source'), column(rows, 'title'), column(rows, 'format'), column(rows, 'content_hash'), column(rows, 'size'), column(rows, 'created_at'), column(rows, 'updated_at')],
+      `INSERT INTO documents (id, source, name, title, format, content_hash, size, created_at, updated_at)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::timestamptz[])`,
+      [column(named, 'id'), column(named, 'source'), column(named, 'name'), column(named, 'title'), column(named, 'format'), column(named, 'content_hash'), column(named, 'size'), column(named, 'created_at'), column(named, 'updated_at')],
     );
   });
   type Chunk = { id: number; hash: string; title: string; text: string; vector: Buffer };

@@ -118,7 +118,7 @@ export class PgKnownAnswers implements KnownAnswers {
   private async citations(ids: readonly number[]): Promise<ChunkSource[]> {
     if (ids.length === 0) return [];
     const rows = await this.db.query<ChunkSource>(
-      `SELECT DISTINCT ON (c.id) c.id AS "chunkId", c.text, d.id AS "documentId", d.title, d.source, dc.start_offset AS start, dc.end_offset AS end
+      `SELECT DISTINCT ON (c.id) c.id AS "chunkId", c.text, d.id AS "documentId", d.title, d.source, d.name, dc.start_offset AS start, dc.end_offset AS end
        FROM chunks c JOIN document_chunks dc ON dc.chunk_id = c.id JOIN documents d ON d.id = dc.document_id
        WHERE c.id = ANY($1::bigint[]) ORDER BY c.id, d.id, dc.ordinal`,
       [[...ids]],

@@ -95,4 +95,9 @@ export const KNOWLEDGE_MIGRATIONS: readonly PgMigration[] = [
   END $$;
   CREATE TRIGGER known_answers_changed AFTER INSERT OR DELETE ON known_answers FOR EACH STATEMENT EXECUTE FUNCTION known_changed();
   `,
+  // The name clients see (relative to the ingested folder); rows from before it get their file's name.
+  `
+  ALTER TABLE documents ADD COLUMN name TEXT NOT NULL DEFAULT '';
+  UPDATE documents SET name = regexp_replace(source, '^.*/', '');
+  `,
 ];

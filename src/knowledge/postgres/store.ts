@@ -18,6 +18,7 @@ export const CHANGES_TOPIC = 'knowledge';
 interface DocumentRow {
   id: number;
   source: string;
+  name: string;
   title: string;
   format: string;
   content_hash: string;
@@ -27,12 +28,12 @@ interface DocumentRow {
   chunks: number;
 }
 
-const DOCUMENT_COLUMNS = `d.id, d.source, d.title, d.format, d.content_hash, d.size, d.created_at, d.updated_at,
+const DOCUMENT_COLUMNS = `d.id, d.source, d.name, d.title, d.format, d.content_hash, d.size, d.created_at, d.updated_at,
   (SELECT COUNT(*) FROM document_chunks dc WHERE dc.document_id = d.id)::int AS chunks`;
 
 function toInfo(r: DocumentRow): DocumentInfo {
   return {
-    id: r.id, source: r.source, title: r.title, format: r.format, contentHash: r.content_hash, size: r.size,
+    id: r.id, source: r.source, name: r.name, title: r.title, format: r.format, contentHash: r.content_hash, size: r.size,
     createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(), chunks: r.chunks,
   };
 }
@@ -131,13 +132,13 @@ export class PgKnowledgeStore {
       if (existing.length > 0) {
         documentId = existing[0].id;
         previous = (await q.query<{ chunk_id: number }>('DELETE FROM document_chunks WHERE document_id = $1 RETURNING chunk_id', [documentId])).map((r) => r.chunk_id);
-        await q.query('UPDATE documents SET title = $1, format = $2, content_hash = $3, size = $4, updated_at = now() WHERE id = $5', [
-          doc.title, doc.format, doc.contentHash, doc.size, documentId,
+        await q.query('UPDATE documents SET name = $1, title = $2, format = $3, content_hash = $4, size = $5, updated_at = now() WHERE id = $6', [
+          doc.name, doc.title, doc.format, doc.contentHash, doc.size, documentId,
         ]);
       } else {
         const [row] = await q.query<{ id: number }>(
-          'INSERT INTO documents (source, title, format, content_hash, size, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, now(), now()) RETURNING id',
-          [doc.source, doc.title, doc.format, doc.contentHash, doc.size],
+          'INSERT INTO documents (source, name, title, format, content_hash, size, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, now(), now()) RETURNING id',
+          [doc.source, doc.name, doc.title, doc.format, doc.contentHash, doc.size],
         );
         documentId = row.id;
       }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Migration } from '../../sqlite/migrate';
 
 /**
@@ -101,5 +102,12 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
       END;
       INSERT INTO meta (key, value) VALUES ('known_generation', '0');
     `);
+  },
+  // The name clients see (relative to the ingested folder); rows from before it get their file's name.
+  (db) => {
+    db.exec("ALTER TABLE documents ADD COLUMN name TEXT NOT NULL DEFAULT ''");
+    const rows = db.prepare('SELECT id, source FROM documents').all() as { id: number; source: string }[];
+    const set = db.prepare('UPDATE documents SET name = ? WHERE id = ?');
+    for (const r of rows) set.run(path.basename(r.source), r.id);
   },
 ];

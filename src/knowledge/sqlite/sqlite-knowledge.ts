@@ -10,8 +10,12 @@
  * Every method is synchronous inside (better-sqlite3 and hnswlib are), so a change is visible in
  * one step: the SQLite transaction, then its vectors into the index, with no await between.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { SobreConfig } from '../../config';
-import { HnswIndex } from '../../index/hnsw-index';
+import { SobreError } from '../../errors';
+import { HnswIndex, INDEX_FILE, MANIFEST_FILE } from '../../index/hnsw-index';
+import { DATABASE_FILE } from '../../sqlite/database';
 import { contentWords, words } from '../../text/tokens';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
@@ -60,6 +64,34 @@ function reconcile(store: SobreStore, index: HnswIndex): SyncReport {
   return { generation: store.generation, added, removed };
 }
 
+/**
+ * The index manifest records the store generation it reflects, and the store commits durably
+ * before the index is saved: a manifest ahead of the store means the store was lost or replaced
+ * by an older copy. Starting would serve an empty or older store and rebuild the index down to
+ * it (and `npm start` would ingest the corpus over it), so refuse, saying what to do.
+ */
+function storeBehind(dataDir: string, store: string, saved: number): SobreError {
+  const db = path.join(dataDir, DATABASE_FILE);
+  return new SobreError(
+    'store_inconsistent',
+    `The store ${db} is ${store}, but the vector index beside it (${path.join(dataDir, MANIFEST_FILE)}) was saved at generation ${saved}: ` +
+      'the store was lost or replaced by an older copy, and starting would drop the documents it no longer has. ' +
+      `Restore ${DATABASE_FILE} (with its -wal file) from a backup, or point SOBRE_DATA_DIR at the right folder; ` +
+      `to start over from this store on purpose, delete ${path.join(dataDir, INDEX_FILE)} and ${path.join(dataDir, MANIFEST_FILE)} (they are rebuilt from it).`,
+    { file: db, indexGeneration: saved },
+  );
+}
+
+/** Refuse before creating anything when the manifest is ahead of a store file that is missing or empty. */
+function checkStorePresent(dataDir: string): number | null {
+  const saved = HnswIndex.savedGeneration(dataDir);
+  if (saved === null || saved === 0) return saved;
+  const size = fs.statSync(path.join(dataDir, DATABASE_FILE), { throwIfNoEntry: false })?.size;
+  if (size === undefined) throw storeBehind(dataDir, 'missing', saved);
+  if (size === 0) throw storeBehind(dataDir, 'empty (0 bytes)', saved);
+  return saved;
+}
+
 export class SqliteKnowledge implements Knowledge {
   private syncedGeneration: number;
   /** The index changed since it was last saved. */
@@ -79,15 +111,20 @@ export class SqliteKnowledge implements Knowledge {
   }
 
   static open(config: SqliteKnowledgeConfig, embedder: { id: string; dimension: number }): SqliteKnowledge {
+    const saved = checkStorePresent(config.dataDir);
     const store = SobreStore.open(config.dataDir);
     try {
+      if (saved !== null && saved > store.generation) throw storeBehind(config.dataDir, `at generation ${store.generation}`, saved);
       store.bindEmbedder(embedder.id, embedder.dimension);
       const index = HnswIndex.open(config.dataDir, embedder.id, embedder.dimension, {
         m: config.hnswM,
         efConstruction: config.hnswEfConstruction,
         efSearch: config.hnswEfSearch,
       });
-      const report = reconcile(store, index);
+      const report: SyncReport = reconcile(store, index);
+      if (index.discarded) {
+        report.warnings = [`${index.discarded}; rebuilt from the ${report.added} vectors in ${store.file}`];
+      }
       if (report.added + report.removed > 0 || index.loadedGeneration !== store.generation) index.save(store.generation);
       return new SqliteKnowledge(store, index, config.dataDir, report);
     } catch (e) {

@@ -85,7 +85,8 @@ export class SobreStore {
 
   static open(dataDir: string): SobreStore {
     const file = path.join(dataDir, DATABASE_FILE);
-    const db = openDatabase(file);
+    // Durable commits: the index manifest records the generation, and must never be ahead of the store.
+    const db = openDatabase(file, { synchronous: 'full' });
     try {
       migrate(db, 'store', STORE_MIGRATIONS);
     } catch (e) {
@@ -160,7 +161,7 @@ export class SobreStore {
   private documentsWhere(where: string, ...params: unknown[]): DocumentInfo[] {
     return this.db
       .prepare(
-        `SELECT d.id, d.source, d.title, d.format, d.content_hash AS contentHash, d.size,
+        `SELECT d.id, d.source, d.name, d.title, d.format, d.content_hash AS contentHash, d.size,
                 d.created_at AS createdAt, d.updated_at AS updatedAt,
                 (SELECT COUNT(*) FROM document_chunks dc WHERE dc.document_id = d.id) AS chunks
          FROM documents d WHERE ${where} ORDER BY d.id`,
@@ -213,13 +214,13 @@ export class SobreStore {
         previousChunkIds = this.stmt('SELECT DISTINCT chunk_id FROM document_chunks WHERE document_id = ?').pluck().all(documentId) as number[];
         this.stmt('DELETE FROM document_chunks WHERE document_id = ?').run(documentId);
         this.db
-          .prepare('UPDATE documents SET title = ?, format = ?, content_hash = ?, size = ?, updated_at = ? WHERE id = ?')
-          .run(doc.title, doc.format, doc.contentHash, doc.size, now, documentId);
+          .prepare('UPDATE documents SET name = ?, title = ?, format = ?, content_hash = ?, size = ?, updated_at = ? WHERE id = ?')
+          .run(doc.name, doc.title, doc.format, doc.contentHash, doc.size, now, documentId);
       } else {
         documentId = Number(
           this.db
-            .prepare('INSERT INTO documents (source, title, format, content_hash, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-            .run(doc.source, doc.title, doc.format, doc.contentHash, doc.size, now, now).lastInsertRowid,
+            .prepare('INSERT INTO documents (source, name, title, format, content_hash, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(doc.source, doc.name, doc.title, doc.format, doc.contentHash, doc.size, now, now).lastInsertRowid,
         );
       }
       const findChunk = this.stmt('SELECT id FROM chunks WHERE hash = ?').pluck();
@@ -288,10 +289,10 @@ export class SobreStore {
         previous.push(...(refsOf.all(d.id) as number[]));
         this.stmt('DELETE FROM document_chunks WHERE document_id = ?').run(d.id);
         this.stmt(
-          `INSERT INTO documents (id, source, title, format, content_hash, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title, format = excluded.format,
+          `INSERT INTO documents (id, source, name, title, format, content_hash, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET source = excluded.source, name = excluded.name, title = excluded.title, format = excluded.format,
              content_hash = excluded.content_hash, size = excluded.size, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-        ).run(d.id, d.source, d.title, d.format, d.contentHash, d.size, d.createdAt, d.updatedAt);
+        ).run(d.id, d.source, d.name, d.title, d.format, d.contentHash, d.size, d.createdAt, d.updatedAt);
       }
       const used = new Set(batch.documents.flatMap((d) => d.chunks.map((c) => c.chunkId)));
       const removedChunkIds = this.deleteOrphans([...new Set(previous)].filter((id) => !used.has(id)));
@@ -366,7 +367,7 @@ export class SobreStore {
   /** The chunks with their first containing document, in the order of `chunkIds`. */
   chunksWithSource(chunkIds: readonly number[]): ChunkSource[] {
     const stmt = this.stmt(
-      `SELECT c.id AS chunkId, c.text, d.id AS documentId, d.title, d.source, dc.start_offset AS start, dc.end_offset AS end
+      `SELECT c.id AS chunkId, c.text, d.id AS documentId, d.title, d.source, d.name, dc.start_offset AS start, dc.end_offset AS end
        FROM chunks c JOIN document_chunks dc ON dc.chunk_id = c.id JOIN documents d ON d.id = dc.document_id
        WHERE c.id = ? ORDER BY d.id, dc.ordinal LIMIT 1`,
     );
