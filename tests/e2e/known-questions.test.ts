@@ -22,7 +22,7 @@ interface Answer {
   route: string;
   answer: string | null;
   confidence: number | null;
-  citations: { n: number; source: string; chunkId: number; text: string; sentence?: { start: number; end: number } }[];
+  citations: { n: number; name: string; chunkId: number; text: string; sentence?: { start: number; end: number } }[];
   explain?: { matched?: { question: string; kind: string } };
 }
 
@@ -57,7 +57,7 @@ describe('known questions over HTTP', () => {
     expect(r.explain?.matched).toMatchObject({ question: 'Which file formats can Sobre ingest?', kind: 'faq' });
     expect(r.confidence).toBeGreaterThan(0.8);
     expect(r.citations).toHaveLength(1);
-    expect(r.citations[0].source).toMatch(/faq\.html$/);
+    expect(r.citations[0].name).toBe('faq.html');
     expect(r.citations[0].sentence).toBeDefined();
     expect(llm.requests.length).toBe(calls);
   });
