@@ -49,6 +49,8 @@ export interface DepsOptions {
   matcher?: Matcher | null;
   /** See `AskDeps.onLedgerWrite`: when set, a ledger failure does not fail the answer. */
   onLedgerWrite?: (error: unknown) => void;
+  /** See `AskDeps.onKnownFailure`: when set, a known-questions store failure does not fail the answer. */
+  onKnownFailure?: (what: 'lookup' | 'remember', error: unknown) => void;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);
     const matcher = opts.matcher !== undefined ? opts.matcher : config.knownQuestions ? shippedMatcher(config, embedder) : null;
     const known = config.knownQuestions && matcher ? new KnownQuestions(knowledge.known, matcher, config) : null;
-    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner, onLedgerWrite: opts.onLedgerWrite });
+    const ask = new AskService({ config, knowledge, embedder, retriever, router, generator, ledger, known, learner, onLedgerWrite: opts.onLedgerWrite, onKnownFailure: opts.onKnownFailure });
     learner?.onSwitch((r) => ask.useRouter(r));
     const close = async () => {
       try {

@@ -95,6 +95,12 @@ export interface AskDeps {
    * not fail the answer (the service counts and logs it); without it, the error is thrown.
    */
   onLedgerWrite?: (error: unknown) => void;
+  /**
+   * Told when the known-questions store cannot be read or written (a shared database that went
+   * away). When set, the question goes on as a miss and a generated answer is returned uncached;
+   * without it, the error is thrown.
+   */
+  onKnownFailure?: (what: 'lookup' | 'remember', error: unknown) => void;
 }
 
 export interface AskOptions {
@@ -183,7 +189,7 @@ export class AskService {
     const [vector] = await embedder.embed([question], 'query');
     const t0 = performance.now();
     const timings: AskTimings = { embedMs: t0 - startedAt, searchMs: 0, routeMs: 0, generateMs: 0, totalMs: 0 };
-    const hit = known ? await known.lookup(question, vector, namespace) : null;
+    const hit = known ? await this.known('lookup', () => known.lookup(question, vector, namespace), null) : null;
     if (hit) {
       timings.searchMs = performance.now() - t0;
       return { router, startedAt, cpuStart, vector, passages: knownPassages(hit), decision: null, known: hit, timings };
@@ -251,6 +257,7 @@ export class AskService {
     } else {
       yield { event: 'route', data: { route: 'generate', confidence: decision.confidence } };
       const g0 = performance.now();
+      let generated: GenerateResult | undefined;
       try {
         let result: GenerateResult | undefined;
         const stream: AsyncIterable<GenerateEvent> = this.deps.generator.stream({ question, passages: toGeneratorPassages(passages), signal: opts.signal });
@@ -268,7 +275,7 @@ export class AskService {
           kind: result.kind, model: result.model, promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens,
           tokenSource: result.usage.source, latencyMs: result.latencyMs, cpuMs: result.cpuMs,
         };
-        await this.deps.known?.remember(question, p.vector, namespace, result, toGeneratorPassages(passages), PROMPT_VERSION);
+        generated = result;
       } catch (e) {
         generatorError = errorMessage(e);
         response.route = 'passages';
@@ -277,6 +284,9 @@ export class AskService {
         response.notice = `The generator failed (${generatorError}): these are the most relevant passages, not an answer.`;
       }
       p.timings.generateMs = performance.now() - g0;
+      const known = this.deps.known;
+      const kept = generated;
+      if (known && kept) await this.known('remember', () => known.remember(question, p.vector, namespace, kept, toGeneratorPassages(passages), PROMPT_VERSION), null);
     }
     p.timings.totalMs = performance.now() - p.startedAt;
     response.compute = await this.record(question, response, passages, pathCpuMs, generation, generatorError);
@@ -285,6 +295,17 @@ export class AskService {
       generated: generation ? response.answer : null,
     });
     yield { event: 'done', data: response };
+  }
+
+  private async known<T>(what: 'lookup' | 'remember', run: () => Promise<T>, fallback: T): Promise<T> {
+    const report = this.deps.onKnownFailure;
+    if (!report) return run();
+    try {
+      return await run();
+    } catch (e) {
+      report(what, e);
+      return fallback;
+    }
   }
 
   /** `original`: for a cached answer, what its generation spent, which is what this hit avoided. */

@@ -74,6 +74,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   };
   const deps = await createDeps(config, {
     embedder, generator: inner && gate ? gateGenerator(inner, gate) : null, onLedgerWrite,
+    onKnownFailure: (what, err) => logger.warn({ err, what }, 'known questions unavailable: answered without them'),
     onLearnerError: (what, err) => logger.warn({ err, what }, 'learning loop'),
   });
   try {

@@ -10,6 +10,7 @@ import { createDeps, type SobreDeps } from '../../src/deps';
 import type { GenerateEvent, GenerateRequest, GenerateResult, Generator } from '../../src/generate/types';
 import { ingestDocument } from '../../src/ingest/pipeline';
 import type { KnownCandidate } from '../../src/knowledge/types';
+import { SobreError } from '../../src/errors';
 import { HashEmbedder } from '../helpers/hash-embedder';
 import { makeTempDir, removeDir } from '../helpers/temp';
 
@@ -99,4 +100,24 @@ describe('known questions in AskService', () => {
     await ingestDocument({ knowledge: deps.knowledge, embedder, settings: deps.config }, { source: '/docs/notes.md', title: 'Animal notes', text: notes.replace('night', 'dusk'), format: 'md' }, 'notes.md');
     expect((await deps.ask.ask(q)).route).toBe('generate');
   });
+
+  test('a known-questions store that cannot be reached makes a miss, not a failure, and the generated answer is still returned', async () => {
+    await deps.close();
+    const config = loadConfig({ SOBRE_DATA_DIR: dir });
+    const failures: string[] = [];
+    deps = await createDeps(config, { embedder, generator, matcher: sameWords, onKnownFailure: (what) => failures.push(what) });
+    const store = deps.knowledge.known;
+    const down = () => Promise.reject(new SobreError('database_unavailable', 'the database went away'));
+    store.nearest = down;
+    store.put = down;
+    const faqAsked = await deps.ask.ask('how do I reset my key');
+    expect(faqAsked.route).not.toBe('faq');
+    expect(failures[0]).toBe('lookup');
+    failures.length = 0;
+    const r = await deps.ask.ask('Do owls hunt at night or by day?');
+    expect(r.route).toBe('generate');
+    expect(r.answer).toMatch(/^From the notes/);
+    expect(failures).toEqual(['lookup', 'remember']);
+  });
 });
+
