@@ -1,13 +1,14 @@
 /**
  * `npm run calibrate -- --from-labels [--out FILE]`, `--list`, `--restore ID|file`: the calibration
- * learned from the labels in the data folder's store (the same `Learner.refit` the service runs).
+ * learned from the stored labels (the data folder's, or PostgreSQL's with SOBRE_DATABASE_URL: every
+ * instance's), with the same `Learner.refit` the service runs.
  * A calibration put in force here reaches a running service within SOBRE_CALIBRATION_POLL_SECONDS.
  */
 import fs from 'node:fs';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from '../src/answer/calibration';
 import { Learner } from '../src/answer/learner';
 import type { SobreConfig } from '../src/config';
-import { SqliteLabelStore } from '../src/labels/sqlite-store';
+import { openLabelStore } from '../src/labels/open-store';
 
 export type LabelsCommand = { kind: 'refit'; out: string } | { kind: 'list' } | { kind: 'restore'; id: number };
 
@@ -26,7 +27,7 @@ export function parseLabelsCommand(args: readonly string[]): LabelsCommand | nul
 }
 
 export async function runLabelsCommand(config: SobreConfig, cmd: LabelsCommand): Promise<number> {
-  const store = SqliteLabelStore.open(config.dataDir);
+  const store = await openLabelStore(config);
   try {
     const learner = new Learner({ store, base: loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE), settings: config });
     await learner.refresh();

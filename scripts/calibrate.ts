@@ -24,7 +24,7 @@ import { HybridRetriever, type FusionWeights } from '../src/retrieve/hybrid-retr
 import { parseLabelsCommand, runLabelsCommand } from './calibrate-labels';
 
 const USAGE = 'usage: npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--target-precision 0.9] [--out FILE] [--limit N] [--dump FILE.jsonl]\n' +
-  '       npm run calibrate -- --from-labels [--out FILE] | --list | --restore ID|file   (the labels in SOBRE_DATA_DIR)';
+  '       npm run calibrate -- --from-labels [--out FILE] | --list | --restore ID|file   (the labels in SOBRE_DATA_DIR, or in SOBRE_DATABASE_URL)';
 const DENSE_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8];
 
 function log(m: string): void {

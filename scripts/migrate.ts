@@ -2,15 +2,17 @@
  * npm run migrate -- --to postgres://user:password@host:5432/db [--data-dir DIR] [--database-schema NAME]
  *
  * Copies a SQLite data folder (<dataDir>/sobre.db: documents, chunks with their vectors, files,
- * known answers (FAQ pairs, pins, the cache),
- * the ledger) into PostgreSQL, ids kept and nothing embedded again, in one transaction. The
- * target schema must hold no document and no ledger row: the copy is refused otherwise, so
- * running it twice changes nothing. Exit codes: 0 copied, 1 refused or failed, 2 bad arguments.
+ * known answers (FAQ pairs, pins, the cache), the ledger, the labels and learned calibrations)
+ * into PostgreSQL, ids kept and nothing embedded again, in one transaction. The target schema
+ * must hold no document, ledger row, observation or calibration: the copy is refused otherwise,
+ * so running it twice changes nothing. Exit codes: 0 copied, 1 refused or failed, 2 bad arguments.
  */
 import path from 'node:path';
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { copyKnowledge } from '../src/knowledge/postgres/copy-from-sqlite';
+import { copyLabels } from '../src/labels/copy-to-postgres';
+import { LABEL_PG_MIGRATIONS } from '../src/labels/postgres-schema';
 import { KNOWLEDGE_MIGRATIONS } from '../src/knowledge/postgres/schema';
 import { copyLedger } from '../src/ledger/copy-to-postgres';
 import { LEDGER_PG_MIGRATIONS } from '../src/ledger/postgres-store';
@@ -20,7 +22,7 @@ import { DATABASE_FILE, openDatabase } from '../src/sqlite/database';
 
 const USAGE = `Usage: npm run migrate -- --to postgres://user:password@host:5432/db [--data-dir DIR] [--database-schema NAME]
   --to URL   the PostgreSQL database to copy into (default: SOBRE_DATABASE_URL)
-Copies <data-dir>/sobre.db into the schema (default sobre), which must hold no document and no ledger row.`;
+Copies <data-dir>/sobre.db into the schema (default sobre), which must hold no document, ledger row, observation or calibration.`;
 
 function parseTo(rest: readonly string[]): { to?: string; help: boolean } {
   const out: { to?: string; help: boolean } = { help: false };
@@ -51,23 +53,27 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       db = await PgDatabase.open(url, config.databaseSchema);
       await migratePg(db, 'knowledge', KNOWLEDGE_MIGRATIONS);
       await migratePg(db, 'ledger', LEDGER_PG_MIGRATIONS);
+      await migratePg(db, 'labels', LABEL_PG_MIGRATIONS);
       const target = db;
       const copied = await target.transaction(async (q) => {
-        await q.query('LOCK TABLE knowledge_state, documents, ledger_questions IN EXCLUSIVE MODE');
-        const [held] = await q.query<{ documents: number; rows: number }>(
-          'SELECT (SELECT COUNT(*) FROM documents)::int AS documents, (SELECT COUNT(*) FROM ledger_questions)::int AS rows',
+        await q.query('LOCK TABLE knowledge_state, documents, ledger_questions, label_state, label_observations, label_calibrations IN EXCLUSIVE MODE');
+        const [held] = await q.query<{ documents: number; rows: number; observations: number; calibrations: number }>(
+          `SELECT (SELECT COUNT(*) FROM documents) AS documents, (SELECT COUNT(*) FROM ledger_questions) AS rows,
+            (SELECT COUNT(*) FROM label_observations) AS observations, (SELECT COUNT(*) FROM label_calibrations) AS calibrations`,
         );
-        if (held.documents + held.rows > 0) return { refused: held };
+        if (held.documents + held.rows + held.observations + held.calibrations > 0) return { refused: held };
         const knowledge = await copyKnowledge(source, q, config.databaseSchema);
-        return { ...knowledge, ledgerRows: await copyLedger(source, q), refused: null };
+        return { ...knowledge, ledgerRows: await copyLedger(source, q), labels: await copyLabels(source, q), refused: null };
       });
       if (copied.refused) {
-        process.stderr.write(`migrate: refused: ${target.location} already holds ${copied.refused.documents} documents and ${copied.refused.rows} ledger rows. ` +
+        process.stderr.write(`migrate: refused: ${target.location} already holds ${copied.refused.documents} documents, ${copied.refused.rows} ledger rows, ` +
+          `${copied.refused.observations} observations and ${copied.refused.calibrations} calibrations. ` +
           'Copy into an empty schema (--database-schema NAME), or drop this one first (DROP SCHEMA ... CASCADE) if it may go.\n');
         return 1;
       }
       log(`Copied ${config.dataDir} into ${target.location}: ${copied.documents} documents, ${copied.chunks} chunks with their vectors, ` +
-        `${copied.references} references, ${copied.files} files, ${copied.knownAnswers} known answers, ${copied.ledgerRows} ledger rows.`);
+        `${copied.references} references, ${copied.files} files, ${copied.knownAnswers} known answers, ${copied.ledgerRows} ledger rows, ` +
+        `${copied.labels.observations} observations with ${copied.labels.labels} labels, ${copied.labels.calibrations} calibrations.`);
       return 0;
     } finally {
       source.close();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from '../src/answer/calibration';
 import { Learner } from '../src/answer/learner';
 import { loadConfig, parseSettingFlags, type SobreConfig } from '../src/config';
-import { SqliteLabelStore } from '../src/labels/sqlite-store';
+import { openLabelStore } from '../src/labels/open-store';
 import { promiseHtml, promiseLines } from '../src/server/promise-section';
 import { SobreError, errorMessage, isSobreError } from '../src/errors';
 import { ComputeLedger } from '../src/ledger/ledger';
@@ -70,9 +70,9 @@ function formatFromFile(file: string): ReportFormat | undefined {
   return ({ '.json': 'json', '.csv': 'csv', '.html': 'html', '.htm': 'html', '.txt': 'table' } as Record<string, ReportFormat>)[ext];
 }
 
-/** The learning loop's live precision (docs/learning.md), when the data folder has labels. */
+/** The learning loop's live precision (docs/learning.md), when the store has labels (every instance's, on PostgreSQL). */
 async function withPromise(config: SobreConfig, text: string, format: ReportFormat): Promise<string> {
-  const store = format === 'csv' ? null : SqliteLabelStore.openReadOnly(config.dataDir);
+  const store = format === 'csv' ? null : await openLabelStore(config, { readonly: true });
   if (!store) return text;
   try {
     const learner = new Learner({ store, base: loadCalibration(config.calibrationFile || DEFAULT_CALIBRATION_FILE), settings: config });

@@ -19,7 +19,7 @@ import type { Knowledge } from './knowledge/types';
 import { ComputeLedger } from './ledger/ledger';
 import { openLedgerStore } from './ledger/open-store';
 import { HybridRetriever } from './retrieve/hybrid-retriever';
-import { SqliteLabelStore } from './labels/sqlite-store';
+import { openLabelStore } from './labels/open-store';
 
 export interface SobreDeps {
   config: SobreConfig;
@@ -74,7 +74,7 @@ export async function createDeps(config: SobreConfig, opts: DepsOptions = {}): P
     const retriever = new HybridRetriever(knowledge, embedder);
     if (opts.ledger !== false) {
       ledger = await ComputeLedger.open(await openLedgerStore(config), config);
-      learner = new Learner({ store: SqliteLabelStore.open(config.dataDir), base: calibration, settings: config, onError: opts.onLearnerError });
+      learner = new Learner({ store: await openLabelStore(config), base: calibration, settings: config, onError: opts.onLearnerError });
       await learner.start();
     }
     const router = learner?.router ?? new AnswerRouter(calibration, config.targetPrecision);

@@ -9,64 +9,8 @@ import { SobreError } from '../errors';
 import { DATABASE_FILE, openDatabase } from '../sqlite/database';
 import { migrate } from '../sqlite/migrate';
 import { LABEL_MIGRATIONS } from './schema';
-import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelSource, LabelStore, Observation } from './types';
-
-interface ObservationRow {
-  answer_id: string;
-  at_ms: number;
-  question_text: string | null;
-  question_sha256: string;
-  route: string;
-  ruled_out: string | null;
-  probability: number | null;
-  threshold: number;
-  calibration_id: number;
-  audit: number;
-  candidate: string | null;
-  features: string | null;
-}
-
-interface LabelRow {
-  answer_id: string;
-  source: string;
-  by_key: string;
-  correct: number;
-  weight: number;
-  at_ms: number;
-}
-
-interface CalibrationRow {
-  id: number;
-  created_at_ms: number;
-  active: number;
-  origin: string;
-  labels: number;
-  base_sha256: string;
-  note: string;
-  guard_target: number | null;
-}
-
-const RECORD_COLUMNS = 'id, created_at_ms, active, origin, labels, base_sha256, note, guard_target';
-
-function toObservation(r: ObservationRow): Observation {
-  return {
-    answerId: r.answer_id, at: new Date(r.at_ms), question: r.question_text, questionSha256: r.question_sha256, route: r.route,
-    ruledOut: r.ruled_out, probability: r.probability, threshold: r.threshold, calibrationId: r.calibration_id, audit: r.audit === 1,
-    candidate: r.candidate === null ? null : (JSON.parse(r.candidate) as Observation['candidate']),
-    features: r.features === null ? null : (JSON.parse(r.features) as Record<string, number>),
-  };
-}
-
-function toLabel(r: LabelRow): Label {
-  return { answerId: r.answer_id, source: r.source as LabelSource, by: r.by_key === '' ? null : r.by_key, correct: r.correct === 1, weight: r.weight, at: new Date(r.at_ms) };
-}
-
-function toRecord(r: CalibrationRow): CalibrationRecord {
-  return {
-    id: r.id, createdAt: new Date(r.created_at_ms), active: r.active === 1, origin: r.origin, labels: r.labels,
-    baseSha256: r.base_sha256, note: r.note, guardTarget: r.guard_target,
-  };
-}
+import { labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer. */
 const UNREVIEWED = `NOT EXISTS (SELECT 1 FROM labels l WHERE l.answer_id = o.answer_id AND l.source = 'reviewer')
@@ -81,7 +25,7 @@ export class SqliteLabelStore implements LabelStore {
   private constructor(private readonly db: Db) {
     this.writable = !db.readonly;
     this.insertObservation = this.writable
-      ? db.prepare('INSERT INTO label_observations VALUES (@answer_id, @at_ms, @question_text, @question_sha256, @route, @ruled_out, @probability, @threshold, @calibration_id, @audit, @candidate, @features)')
+      ? db.prepare('INSERT INTO label_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       : null;
   }
 
@@ -113,11 +57,7 @@ export class SqliteLabelStore implements LabelStore {
 
   async addObservation(o: Observation): Promise<void> {
     if (!this.insertObservation) throw new SobreError('internal', 'The label store was opened read-only');
-    this.insertObservation.run({
-      answer_id: o.answerId, at_ms: o.at.getTime(), question_text: o.question, question_sha256: o.questionSha256, route: o.route,
-      ruled_out: o.ruledOut, probability: o.probability, threshold: Number.isFinite(o.threshold) ? o.threshold : 1e308, calibration_id: o.calibrationId,
-      audit: o.audit ? 1 : 0, candidate: o.candidate ? JSON.stringify(o.candidate) : null, features: o.features ? JSON.stringify(o.features) : null,
-    });
+    this.insertObservation.run(observationValues(o));
   }
 
   async observation(answerId: string): Promise<Observation | null> {
@@ -145,12 +85,7 @@ export class SqliteLabelStore implements LabelStore {
 
   async labelled(): Promise<LabelledObservation[]> {
     const rows = this.db.prepare('SELECT * FROM label_observations o WHERE features IS NOT NULL AND EXISTS (SELECT 1 FROM labels l WHERE l.answer_id = o.answer_id) ORDER BY at_ms').all() as ObservationRow[];
-    const byId = new Map<string, Label[]>();
-    for (const l of this.db.prepare('SELECT * FROM labels').all() as LabelRow[]) {
-      const list = byId.get(l.answer_id) ?? [];
-      list.push(toLabel(l));
-      byId.set(l.answer_id, list);
-    }
+    const byId = labelsById(this.db.prepare('SELECT * FROM labels').all() as LabelRow[]);
     return rows.map((r) => ({ observation: toObservation(r), labels: byId.get(r.answer_id) ?? [] }));
   }
 

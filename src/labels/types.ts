@@ -1,7 +1,8 @@
 /**
  * The labels stage: what the router saw for each question (an observation), what people and the
  * generator said about its candidate answer (labels), and the calibrations learned from them.
- * `LabelStore` is the only way to them; the SQLite implementation is `sqlite-store.ts`.
+ * `LabelStore` is the only way to them: SQLite (`sqlite-store.ts`) or PostgreSQL (`postgres-store.ts`),
+ * chosen by `openLabelStore` (`open-store.ts`).
  */
 
 /** Reviewer (the /review page) > feedback (a client's thumbs) > generator (agreement with the generated answer). */

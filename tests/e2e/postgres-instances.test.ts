@@ -2,11 +2,15 @@
  * Two Sobre instances (two `npm start` processes, each with its own data folder and replica) on
  * one PostgreSQL (a throwaway cluster of its own, since the test kills it): what one ingests the
  * other answers with, a deletion through either leaves both, the report counts every question
- * once, and killing PostgreSQL loses no committed document or ledger row — both instances come
+ * once, a label given through one counts on the other and a calibration put in force on one is
+ * in force on the other within SOBRE_CALIBRATION_POLL_SECONDS, and killing PostgreSQL loses no committed document or ledger row — both instances come
  * back without a restart.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadCalibration } from '../../src/answer/calibration';
+import { PostgresLabelStore } from '../../src/labels/postgres-store';
 import { postgresBinariesInstalled, startCluster, type Cluster } from '../helpers/postgres';
 import { postJson, startService, type RunningService } from '../helpers/spawn-service';
 import { makeTempDir, removeDir } from '../helpers/temp';
@@ -43,6 +47,13 @@ async function documentIds(url: string): Promise<number[]> {
   return ((await res.json()) as { documents: { id: number }[] }).documents.map((d) => d.id).sort((a, b) => a - b);
 }
 
+/** The live promise in /v1/report: labels stored and the calibration in force. */
+async function promise(url: string): Promise<{ labels: number; calibration: { id: number; note: string } }> {
+  const res = await fetch(`${url}/v1/report`, { headers: admin });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { promise: { labels: number; calibration: { id: number; note: string } } }).promise;
+}
+
 async function readyStatus(url: string): Promise<number> {
   return (await fetch(`${url}/readyz`)).status;
 }
@@ -55,6 +66,8 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Pro
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+const POLL_SECONDS = 1;
 
 const run = postgresBinariesInstalled() ? describe : describe.skip;
 if (!postgresBinariesInstalled()) {
@@ -77,6 +90,7 @@ run('two instances on one PostgreSQL', () => {
     const env = (name: string) => ({
       SOBRE_DATA_DIR: path.join(root, name), SOBRE_CORPUS_DIR: corpus, SOBRE_DATABASE_URL: cluster.url,
       SOBRE_API_KEYS: `ops:${KEY}`, SOBRE_GENERATOR: 'none', SOBRE_RATE_LIMIT_IP_PER_MIN: '0', SOBRE_RATE_LIMIT_KEY_PER_MIN: '0',
+      SOBRE_CALIBRATION_POLL_SECONDS: String(POLL_SECONDS),
     });
     a = await startService(env('a')); // ingests the corpus into PostgreSQL
     b = await startService(env('b')); // finds it there, builds its replica
@@ -111,6 +125,38 @@ run('two instances on one PostgreSQL', () => {
     await citedDocuments(b.url, 'Is green tea steeped at 80 degrees?');
     expect(await questionsInReport(a.url)).toBe(before + 3);
     expect(await questionsInReport(b.url)).toBe(before + 3);
+  });
+
+  test('a label given through B counts on A; a calibration put in force through A is in force on B within the poll', async () => {
+    const before = await promise(a.url);
+    const asked = await postJson(`${a.url}/v1/ask`, { question: 'At what temperature is green tea steeped?' }, admin);
+    expect(asked.status).toBe(200);
+    const form = new URLSearchParams({ answerId: String(asked.json.answerId), verdict: 'right' });
+    // A writes its observation off the answer's path: B finds it once that write lands.
+    await until('the review through B to be taken', async () => {
+      const res = await fetch(`${b.url}/review`, { method: 'POST', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' });
+      return res.status === 303;
+    }, 10_000);
+    expect((await promise(a.url)).labels).toBe(before.labels + 1);
+    expect((await promise(b.url)).labels).toBe(before.labels + 1);
+
+    // A calibration as a refit stores it (fitted from the shipped file the instances use), not yet in force.
+    const base = loadCalibration();
+    const store = await PostgresLabelStore.open(cluster.url, 'sobre');
+    const id = await store.addCalibration({
+      createdAt: new Date(), origin: 'labels', labels: 1, note: 'stored by the test',
+      baseSha256: createHash('sha256').update(JSON.stringify(base)).digest('hex'),
+    }, JSON.stringify(base), false).finally(() => store.close());
+    expect((await promise(b.url)).calibration.id).toBe(0);
+    const activated = await fetch(`${a.url}/v1/calibrations/${id}/activate`, { method: 'POST', headers: admin });
+    expect(activated.status).toBe(200);
+    expect((await promise(a.url)).calibration).toMatchObject({ id, note: 'stored by the test' });
+    // Within the poll (and some slack for a loaded machine), else `until` fails.
+    await until('B to switch', async () => (await promise(b.url)).calibration.id === id, POLL_SECONDS * 1000 + 5_000);
+
+    const restored = await fetch(`${b.url}/v1/calibrations/0/activate`, { method: 'POST', headers: admin });
+    expect(restored.status).toBe(200);
+    await until('A to go back to the file', async () => (await promise(a.url)).calibration.id === 0, POLL_SECONDS * 1000 + 5_000);
   });
 
   test('killing PostgreSQL loses nothing committed; both instances say so, then recover without a restart', async () => {

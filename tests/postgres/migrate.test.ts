@@ -1,18 +1,45 @@
 /**
  * `npm run migrate`: a SQLite data folder copied into PostgreSQL answers the same (same ids,
- * same BM25, vectors not recomputed), the ledger comes along, and a second run is refused.
+ * same BM25, vectors not recomputed), the ledger and the labels come along, and a second run is
+ * refused.
  */
 import { main } from '../../scripts/migrate';
 import { openKnowledge } from '../../src/knowledge';
 import { ComputeLedger } from '../../src/ledger/ledger';
 import { PostgresLedgerStore } from '../../src/ledger/postgres-store';
 import { SqliteLedgerStore } from '../../src/ledger/sqlite-store';
+import { openLabelStore } from '../../src/labels/open-store';
+import { SqliteLabelStore } from '../../src/labels/sqlite-store';
+import type { LabelStore, Observation } from '../../src/labels/types';
 import { HashEmbedder } from '../helpers/hash-embedder';
 import { describePostgres, dropSchema, freshSchema } from '../helpers/postgres';
 import { makeTempDir, removeDir } from '../helpers/temp';
 import { generated, outcome, testConfig } from '../ledger/helpers';
 
 const hnsw = { hnswM: 16, hnswEfConstruction: 200, hnswEfSearch: 64 };
+
+function observation(n: number, extra: Partial<Observation> = {}): Observation {
+  return {
+    answerId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, at: new Date(Date.UTC(2024, 4, 1, 0, 0, n)), question: `question ${n}?`, questionSha256: `sha-${n}`,
+    route: 'direct', ruledOut: null, probability: 0.95, threshold: 0.9, calibrationId: 0, audit: n % 2 === 0, features: { sentence_plain_coverage: n / 10 },
+    candidate: { chunkId: 1, documentId: 1, title: 't', source: 's', passage: 'p', passageStart: 0, sentenceStart: 0, sentenceEnd: 1, answer: 'a', shortAnswer: null },
+    ...extra,
+  };
+}
+
+/** Everything a label store says, for comparing two of them. */
+async function labelState(store: LabelStore) {
+  return {
+    observations: await Promise.all([1, 2, 3, 4].map((n) => store.observation(observation(n).answerId))),
+    labelled: await store.labelled(),
+    labels: await store.labelCount(),
+    audit: await store.auditCounts(0),
+    calibrations: await store.calibrations(),
+    stored: await store.calibration(2),
+    active: await store.activeState(),
+    review: await store.unreviewed('bob', 10),
+  };
+}
 
 describePostgres('npm run migrate', (server) => {
   const embedder = new HashEmbedder(64);
@@ -49,10 +76,23 @@ describePostgres('npm run migrate', (server) => {
     await ledger.record(outcome());
     await ledger.record(generated(90));
     await ledger.close();
+    const labels = SqliteLabelStore.open(dir);
+    for (const n of [1, 2, 3, 4]) await labels.addObservation(observation(n, n === 3 ? { threshold: Infinity, route: 'generate', audit: false } : {}));
+    await labels.addLabel({ answerId: observation(2).answerId, correct: true, source: 'reviewer', weight: 1, by: 'alice', at: new Date(Date.UTC(2024, 4, 2)) });
+    await labels.addLabel({ answerId: observation(3).answerId, correct: false, source: 'generator', weight: 0.25, by: null, at: new Date(Date.UTC(2024, 4, 2)) });
+    await labels.addSkip(observation(4).answerId, 'alice', new Date(Date.UTC(2024, 4, 2)));
+    await labels.addSkip(observation(1).answerId, 'bob', new Date(Date.UTC(2024, 4, 2)));
+    const record = { createdAt: new Date(Date.UTC(2024, 4, 3)), origin: 'labels', labels: 2, baseSha256: 'base' };
+    await labels.addCalibration({ ...record, note: 'first' }, '{"first":true}', false);
+    await labels.addCalibration({ ...record, note: 'second' }, '{"second":true}', true);
+    await labels.raiseGuard(2, 0.95);
+    await labels.raiseGuard(0, 0.93);
+    expect(await labels.claimRefit(2)).toBe(true);
+    await labels.close();
     return k;
   }
 
-  test('copies documents, chunks with their vectors, files, known answers and the ledger; a second run is refused', async () => {
+  test('copies documents, chunks with their vectors, files, known answers, the ledger and the labels; a second run is refused', async () => {
     const sqlite = await fillSqlite();
     const [vectors1] = await embedder.embed(['A shared sentence about insulation.']);
     const [vector] = await embedder.embed(['insulation heat']);
@@ -63,7 +103,7 @@ describePostgres('npm run migrate', (server) => {
 
     const lines: string[] = [];
     expect(await main(['--to', server(), '--data-dir', dir, '--database-schema', schema], (s) => lines.push(s))).toBe(0);
-    expect(lines.join('\n')).toMatch(/2 documents, 3 chunks with their vectors, 4 references, 1 files, 1 known answers, 2 ledger rows/);
+    expect(lines.join('\n')).toMatch(/2 documents, 3 chunks with their vectors, 4 references, 1 files, 1 known answers, 2 ledger rows, 4 observations with 2 labels, 2 calibrations/);
 
     const pg = await openKnowledge({ dataDir: replicaDir, ...hnsw, databaseUrl: server(), databaseSchema: schema }, embedder);
     try {
@@ -94,10 +134,26 @@ describePostgres('npm run migrate', (server) => {
       await store.close();
     }
 
+    const sqliteLabels = SqliteLabelStore.open(dir);
+    const pgLabels = await openLabelStore({ dataDir: replicaDir, databaseUrl: server(), databaseSchema: schema });
+    try {
+      const copied = await labelState(pgLabels);
+      expect(copied).toEqual(await labelState(sqliteLabels));
+      expect(copied.active).toEqual({ id: 2, guardTarget: 0.95 });
+      expect(copied.observations[2]?.threshold).toBeGreaterThan(1e300);
+      expect(await pgLabels.claimRefit(1)).toBe(false); // the refit counter came along
+      await pgLabels.activate(0);
+      expect(await pgLabels.activeState()).toEqual({ id: 0, guardTarget: 0.93 });
+      expect(await pgLabels.addCalibration({ createdAt: new Date(), origin: 'labels', labels: 2, baseSha256: 'base', note: 'new' }, '{}', true)).toBe(3);
+    } finally {
+      await sqliteLabels.close();
+      await pgLabels.close();
+    }
+
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await main(['--to', server(), '--data-dir', dir, '--database-schema', schema], () => undefined)).toBe(1);
-      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/refused: .* already holds 3 documents and 2 ledger rows/);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/refused: .* already holds 3 documents, 2 ledger rows, 4 observations and 3 calibrations/);
     } finally {
       stderr.mockRestore();
     }
