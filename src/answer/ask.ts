@@ -225,7 +225,7 @@ export class AskService {
       yield { event: 'route', data: { route: entry.kind, confidence: probability } };
       p.timings.totalMs = performance.now() - p.startedAt;
       response.compute = await this.record(question, response, passages, pathCpuMs, undefined, undefined, entry.generation ?? undefined);
-      this.deps.learner?.observe({ answerId: response.answerId, question, router: p.router, decision: null, confidence: probability, passages, route: response.route });
+      this.deps.learner?.observe({ answerId: response.answerId, question, router: p.router, decision: null, confidence: probability, passages, route: response.route, known: p.known });
       yield { event: 'done', data: response };
       return;
     }

@@ -35,6 +35,30 @@ export function auditEstimate(counts: AuditCounts): AuditEstimate {
   };
 }
 
+export interface KnownHitAudit {
+  /** faq, curated or cache. */
+  route: string;
+  reviewed: number;
+  wrong: number;
+  pending: number;
+  skipped: number;
+  /** Wrong among reviewed, with its Wilson 95% interval (null before the first review). */
+  wrongHitRate: number | null;
+  interval95: [number, number] | null;
+}
+
+/** Known-question hits are flagged for audit like direct answers; reviewers measure how often a hit was wrong. */
+export function knownHitAudits(counts: Record<string, AuditCounts>): KnownHitAudit[] {
+  return ['faq', 'curated', 'cache'].filter((route) => counts[route]).map((route) => {
+    const c = counts[route];
+    const wrong = c.reviewed - c.correct;
+    return {
+      route, reviewed: c.reviewed, wrong, pending: c.pending, skipped: c.skipped,
+      wrongHitRate: c.reviewed > 0 ? wrong / c.reviewed : null, interval95: wilsonInterval(wrong, c.reviewed),
+    };
+  });
+}
+
 /**
  * The stricter target the guard reads the threshold for, or null when the audit does not show
  * the promise broken. The curve claimed precision p_c at the target's operating point and the

@@ -2,7 +2,7 @@
  * The learning loop's state as the report, the dashboard and /metrics show it: the promise, the
  * calibration in force, the audit estimate and the guard (docs/learning.md).
  */
-import type { AuditEstimate } from './audit';
+import { knownHitAudits, type AuditEstimate, type KnownHitAudit } from './audit';
 import type { Learner } from './learner';
 
 export interface LearningStatus {
@@ -12,6 +12,8 @@ export interface LearningStatus {
   calibration: { id: number; origin: string; labels: number; createdAt: string; note: string };
   guard: { active: boolean; target: number | null; note: string };
   audit: AuditEstimate & { rate: number };
+  /** Known-question hits flagged at the same rate and reviewed: the wrong-hit rate per source. */
+  knownHits: KnownHitAudit[];
   labels: number;
   refitEvery: number;
   lastRefit: { at: string; status: string; note: string; calibrationId: number | null } | null;
@@ -36,6 +38,7 @@ export async function learningStatus(learner: Learner): Promise<LearningStatus> 
         note: `raised: the audit's 95% upper bound fell below ${target}, so the threshold is the curve's operating point for ${router.guardTarget.toFixed(3)} until a new calibration is in force`,
       },
     audit: { ...audit, rate: learner.settings.auditRate },
+    knownHits: knownHitAudits(await learner.store.knownAuditCounts()),
     labels: await learner.store.labelCount(),
     refitEvery: learner.settings.refitEvery,
     lastRefit: learner.lastRefit ? { ...learner.lastRefit, at: learner.lastRefit.at.toISOString() } : null,

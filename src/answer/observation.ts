@@ -1,8 +1,9 @@
 /** What the router saw for one answer, as the labels stage stores it (docs/learning.md). */
-import type { Observation } from '../labels/types';
+import type { CandidateAnswer, Observation } from '../labels/types';
 import { questionSha256 } from '../ledger/rows';
 import type { Passage } from '../retrieve/types';
 import type { LearnerSettings } from './learner';
+import type { KnownHit } from './known-questions';
 import type { AnswerRouter, RouteDecision } from './router';
 
 export interface ObserveInput {
@@ -17,9 +18,27 @@ export interface ObserveInput {
   route: string;
   /** The generated answer, for a weak label of the candidate. */
   generated?: string | null;
+  /** The known question that answered, when one did: its answer is what a reviewer judges. */
+  known?: KnownHit | null;
 }
 
-/** The question text only with SOBRE_LEDGER_STORE_QUESTIONS=text; direct answers flagged for audit with probability auditRate. */
+/** A known hit as a candidate: its answer, its first cited passage, a FAQ's answer span highlighted. */
+function knownCandidate(hit: KnownHit): CandidateAnswer | null {
+  const { entry, probability } = hit;
+  const c = entry.citations[0];
+  if (!c) return null;
+  const span = entry.span && entry.span.documentId === c.documentId ? entry.span : { start: c.start, end: c.start };
+  return {
+    chunkId: c.chunkId, documentId: c.documentId, title: c.title, source: c.source, passage: c.text, passageStart: c.start,
+    sentenceStart: span.start, sentenceEnd: span.end, answer: entry.answer, shortAnswer: null,
+    matched: { question: entry.question, kind: entry.kind, probability },
+  };
+}
+
+/**
+ * The question text only with SOBRE_LEDGER_STORE_QUESTIONS=text; direct answers and known-question
+ * hits flagged for audit with probability auditRate.
+ */
 export function observationOf(input: ObserveInput, settings: Pick<LearnerSettings, 'storeQuestions' | 'auditRate'>, at: Date, random: () => number): Observation {
   const { decision, router, passages } = input;
   const c = decision?.candidate ?? null;
@@ -28,8 +47,8 @@ export function observationOf(input: ObserveInput, settings: Pick<LearnerSetting
     answerId: input.answerId, at, question: settings.storeQuestions === 'text' ? input.question : null,
     questionSha256: questionSha256(input.question), route: input.route, ruledOut: decision?.ruledOut ?? null, probability: input.confidence,
     threshold: router.point.threshold, calibrationId: router.calibrationId,
-    audit: input.route === 'direct' && random() < settings.auditRate,
-    candidate: c && passage ? {
+    audit: (input.route === 'direct' || Boolean(input.known)) && random() < settings.auditRate,
+    candidate: input.known ? knownCandidate(input.known) : c && passage ? {
       chunkId: passage.chunkId, documentId: passage.documentId, title: passage.title, source: passage.source, passage: passage.text,
       passageStart: passage.start, sentenceStart: c.sentenceStart, sentenceEnd: c.sentenceEnd, answer: c.answer, shortAnswer: c.shortAnswer,
     } : null,

@@ -8,7 +8,7 @@ import { SobreError } from '../errors';
 import { PgDatabase, type Queryable } from '../postgres/database';
 import { migratePg, readVersion } from '../postgres/migrate';
 import { LABEL_PG_MIGRATIONS } from './postgres-schema';
-import { labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
 import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer ($1). */
@@ -113,9 +113,21 @@ export class PostgresLabelStore implements LabelStore {
     return r;
   }
 
+  async knownAuditCounts(): Promise<Record<string, AuditCounts>> {
+    const rows = await this.db.query<{ route: string } & AuditCounts>(
+      `SELECT o.route, COUNT(l.correct) AS reviewed, COUNT(*) FILTER (WHERE l.correct) AS correct,
+        COUNT(*) FILTER (WHERE l.correct IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id)) AS pending,
+        COUNT(*) FILTER (WHERE l.correct IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id)) AS skipped
+      FROM label_observations o
+      LEFT JOIN LATERAL (SELECT correct FROM labels WHERE answer_id = o.answer_id AND source = 'reviewer' ORDER BY at_ms DESC LIMIT 1) l ON true
+      WHERE o.audit AND o.route IN ${KNOWN_ROUTES_SQL} GROUP BY o.route`,
+    );
+    return Object.fromEntries(rows.map(({ route, ...c }) => [route, c]));
+  }
+
   async pendingAudit(by: string, limit: number): Promise<Observation[]> {
     const rows = await this.db.query<ObservationRow>(
-      `SELECT * FROM label_observations o WHERE audit AND route = 'direct' AND question_text IS NOT NULL AND ${UNREVIEWED} ORDER BY random() LIMIT $2`,
+      `SELECT * FROM label_observations o WHERE audit AND route IN ${AUDITED_ROUTES_SQL} AND question_text IS NOT NULL AND ${UNREVIEWED} ORDER BY random() LIMIT $2`,
       [by, limit],
     );
     return rows.map(toObservation);

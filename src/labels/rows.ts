@@ -39,6 +39,10 @@ export interface CalibrationRow {
   guard_target: number | null;
 }
 
+/** Known-question routes: their flagged hits are audited apart from the router's direct answers. */
+export const KNOWN_ROUTES_SQL = "('faq', 'curated', 'cache')";
+export const AUDITED_ROUTES_SQL = "('direct', 'faq', 'curated', 'cache')";
+
 export const RECORD_COLUMNS = 'id, created_at_ms, active, origin, labels, base_sha256, note, guard_target';
 
 /** An unbounded threshold (no direct answer) is stored as the largest double both engines keep. */

@@ -9,7 +9,7 @@ import { SobreError } from '../errors';
 import { DATABASE_FILE, openDatabase } from '../sqlite/database';
 import { migrate } from '../sqlite/migrate';
 import { LABEL_MIGRATIONS } from './schema';
-import { labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
 import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer. */
@@ -100,8 +100,19 @@ export class SqliteLabelStore implements LabelStore {
     return { reviewed: r.reviewed, correct: r.correct, pending: r.pending ?? 0, skipped: r.skipped ?? 0 };
   }
 
+  async knownAuditCounts(): Promise<Record<string, AuditCounts>> {
+    const rows = this.db.prepare(`SELECT o.route AS route,
+        COUNT(l.answer_id) AS reviewed, COALESCE(SUM(l.correct), 0) AS correct,
+        SUM(CASE WHEN l.answer_id IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS pending,
+        SUM(CASE WHEN l.answer_id IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS skipped
+      FROM label_observations o
+      LEFT JOIN (SELECT answer_id, MAX(at_ms), correct FROM labels WHERE source = 'reviewer' GROUP BY answer_id) l ON l.answer_id = o.answer_id
+      WHERE o.audit = 1 AND o.route IN ${KNOWN_ROUTES_SQL} GROUP BY o.route`).all() as ({ route: string } & AuditCounts)[];
+    return Object.fromEntries(rows.map(({ route, ...c }) => [route, { reviewed: c.reviewed, correct: c.correct, pending: c.pending ?? 0, skipped: c.skipped ?? 0 }]));
+  }
+
   async pendingAudit(by: string, limit: number): Promise<Observation[]> {
-    const rows = this.db.prepare(`SELECT * FROM label_observations o WHERE audit = 1 AND route = 'direct' AND question_text IS NOT NULL AND ${UNREVIEWED}
+    const rows = this.db.prepare(`SELECT * FROM label_observations o WHERE audit = 1 AND route IN ${AUDITED_ROUTES_SQL} AND question_text IS NOT NULL AND ${UNREVIEWED}
       ORDER BY random() LIMIT @limit`).all({ by, limit }) as ObservationRow[];
     return rows.map(toObservation);
   }

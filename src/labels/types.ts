@@ -22,6 +22,8 @@ export interface CandidateAnswer {
   sentenceEnd: number;
   answer: string;
   shortAnswer: { text: string; start: number; end: number } | null;
+  /** For a known question's answer (routes faq, curated, cache): the known question it matched. */
+  matched?: { question: string; kind: string; probability: number };
 }
 
 export interface Observation {
@@ -39,7 +41,7 @@ export interface Observation {
   threshold: number;
   /** The stored calibration in force (0: the calibration file). */
   calibrationId: number;
-  /** Flagged at answer time for the uniform audit sample of direct answers. */
+  /** Flagged at answer time for the uniform audit sample of direct answers (and of known-question hits). */
   audit: boolean;
   candidate: CandidateAnswer | null;
   /** The confidence model's features, by name. */
@@ -100,7 +102,9 @@ export interface LabelStore {
   labelled(): Promise<LabelledObservation[]>;
   /** Audit-flagged direct answers of a calibration, reviewed or not. */
   auditCounts(calibrationId: number): Promise<AuditCounts>;
-  /** Flagged direct answers with a question, no reviewer label, not skipped by `by`: a random few. */
+  /** Reviewed audit-flagged known-question hits (routes faq, curated, cache), by route, all calibrations. */
+  knownAuditCounts(): Promise<Record<string, AuditCounts>>;
+  /** Flagged direct answers and known-question hits with a question, no reviewer label, not skipped by `by`: a random few. */
   pendingAudit(by: string, limit: number): Promise<Observation[]>;
   /**
    * The latest observations with a question and a candidate, no reviewer label, not skipped by

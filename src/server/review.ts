@@ -52,12 +52,19 @@ function page(body: string, status: LearningStatus, csrf: string): string {
 <script>${KEYS_SCRIPT}</script></body></html>`;
 }
 
+function poolNote(o: Observation, pool: string): string {
+  const m = o.candidate?.matched;
+  if (m) return `Audit sample: a known-question hit (${escapeHtml(m.kind)}) drawn at random. It matched the known question <q id="matched">${escapeHtml(m.question)}</q>`;
+  return pool === 'audit' ? 'Audit sample: a direct answer drawn at random' : 'Near the threshold: this label moves the operating point most';
+}
+
 function itemHtml(o: Observation, pool: string, csrf: string): string {
   const c = o.candidate;
-  return `<p class="muted">${pool === 'audit' ? 'Audit sample: a direct answer drawn at random' : 'Near the threshold: this label moves the operating point most'}</p>
-<div class="question" id="question">${escapeHtml(o.question ?? '')}</div>
+  const known = c?.matched ? `<div class="question" id="answer">${escapeHtml(c.answer)}</div>` : '';
+  return `<p class="muted">${poolNote(o, pool)}</p>
+<div class="question" id="question">${escapeHtml(o.question ?? '')}</div>${known}
 <div class="passage" id="passage">${passageHtml(o)}</div><div class="source">${escapeHtml(c?.title ?? '')} · ${escapeHtml(c?.source ?? '')}</div>
-<form method="post" action="/review" class="verdicts"><p>Does the highlighted sentence answer the question?</p>
+<form method="post" action="/review" class="verdicts"><p>${c?.matched ? 'Does this answer (given for the known question) answer the question?' : 'Does the highlighted sentence answer the question?'}</p>
 <input type="hidden" name="answerId" value="${escapeHtml(o.answerId)}"><input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrf)}">
 <button type="submit" name="verdict" value="right">Right <kbd>1</kbd></button><button type="submit" name="verdict" value="wrong">Wrong <kbd>2</kbd></button>
 <button type="submit" name="verdict" value="skip">Skip <kbd>space</kbd></button></form>`;

@@ -20,6 +20,7 @@ const BOB = { authorization: 'Bearer bob-key-0123456789abcdef0' };
 
 interface Answer {
   route: string;
+  answerId: string;
   answer: string | null;
   confidence: number | null;
   citations: { n: number; name: string; chunkId: number; text: string; sentence?: { start: number; end: number } }[];
@@ -40,7 +41,7 @@ describe('known questions over HTTP', () => {
     const generator = new OpenAICompatibleGenerator({ baseUrl: llm.baseUrl, model: 'qwen2.5:0.5b', timeoutMs: 10_000, retries: 0 });
     s = await startTestServer({
       embedder: await UseLiteEmbedder.create(), generator, corpus: { 'faq.html': FAQ, 'formats.txt': FORMATS },
-      env: { SOBRE_API_KEYS: 'alice:alice-key-0123456789abcdef,bob:bob-key-0123456789abcdef0' },
+      env: { SOBRE_API_KEYS: 'alice:alice-key-0123456789abcdef,bob:bob-key-0123456789abcdef0', SOBRE_AUDIT_RATE: '1' },
     });
   }, 120_000);
 
@@ -93,5 +94,31 @@ describe('known questions over HTTP', () => {
     await s.service.ingest([s.config.corpusDir]);
     llm.enqueue(reply.ok('Yes, and they are listed [1].'));
     expect((await ask(q)).route).toBe('generate');
+  });
+
+  it('audits known-question hits like direct answers: a reviewer marks one wrong and the report shows that source\'s wrong-hit rate', async () => {
+    interface KnownHits { route: string; reviewed: number; wrong: number; wrongHitRate: number | null; interval95: [number, number] | null }
+    const knownHits = async (): Promise<KnownHits[]> => {
+      const res = await fetch(`${s.url}/v1/report`, { headers: ALICE });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { promise: { knownHits: KnownHits[] } }).promise.knownHits;
+    };
+    const before = (await knownHits()).find((k) => k.route === 'faq') ?? { reviewed: 0, wrong: 0 };
+    const hit = await ask('What file formats can Sobre ingest?');
+    expect(hit.route).toBe('faq');
+    const form = new URLSearchParams({ answerId: hit.answerId, verdict: 'wrong' });
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 303; i++) { // the observation is written off the answer's path
+      status = (await fetch(`${s.url}/review`, { method: 'POST', headers: { ...ALICE, 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' })).status;
+      if (status !== 303) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(303);
+    const faq = (await knownHits()).find((k) => k.route === 'faq');
+    expect(faq).toMatchObject({ reviewed: before.reviewed + 1, wrong: before.wrong + 1 });
+    expect(faq!.wrongHitRate).toBeCloseTo(faq!.wrong / faq!.reviewed, 9);
+    expect(faq!.interval95![0]).toBeLessThan(faq!.wrongHitRate!); // Wilson: a single review says little
+    expect(faq!.interval95![1]).toBeGreaterThanOrEqual(faq!.wrongHitRate!);
+    const html = await (await fetch(`${s.url}/report`, { headers: ALICE })).text();
+    expect(html).toMatch(/data-metric="wrong_hit_rate_faq" data-value="[0-9.]+"/);
   });
 });

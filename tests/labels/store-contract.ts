@@ -144,6 +144,32 @@ export function labelStoreContract(name: string, subject: LabelStoreSubject): vo
       expect(await store.auditCounts(42)).toEqual({ reviewed: 0, correct: 0, pending: 0, skipped: 0 });
     });
 
+    test('known-question hits: flagged ones join the audit pool and are counted apart from direct answers, by route, latest reviewer label', async () => {
+      const store = await open();
+      const matched = (kind: string) => ({ candidate: { ...observation(0).candidate!, matched: { question: 'Is green tea steeped at 80 degrees?', kind, probability: 0.97 } } });
+      await store.addObservation(observation(1, { audit: true, route: 'faq', calibrationId: 3, ...matched('faq') }));
+      await store.addObservation(observation(2, { audit: true, route: 'faq', calibrationId: 0, ...matched('faq') }));
+      await store.addObservation(observation(3, { audit: true, route: 'cache', ...matched('cache') }));
+      await store.addObservation(observation(4, { audit: true, route: 'cache', ...matched('cache') }));
+      await store.addObservation(observation(5, { audit: false, route: 'cache', ...matched('cache') })); // not in the sample
+      await store.addObservation(observation(6, { audit: true, route: 'direct' }));
+      await store.addLabel(label(1, false, 'reviewer', 'alice', 1));
+      await store.addLabel(label(1, true, 'reviewer', 'bob', 9)); // the latest reviewer says right
+      await store.addLabel(label(2, false));
+      await store.addLabel(label(3, true));
+      await store.addLabel(label(4, false, 'feedback', 'carol')); // not a reviewer: still pending
+      await store.addLabel(label(5, false));
+      await store.addLabel(label(6, false));
+      expect(await store.knownAuditCounts()).toEqual({
+        faq: { reviewed: 2, correct: 1, pending: 0, skipped: 0 },
+        cache: { reviewed: 1, correct: 1, pending: 1, skipped: 0 },
+      });
+      expect(await store.auditCounts(0)).toEqual({ reviewed: 1, correct: 0, pending: 0, skipped: 0 }); // the direct answer alone
+      const pending = await store.pendingAudit('alice', 10);
+      expect(pending.map((o) => o.answerId)).toEqual([answerId(4)]);
+      expect(pending[0].candidate?.matched).toEqual({ question: 'Is green tea steeped at 80 degrees?', kind: 'cache', probability: 0.97 });
+    });
+
     test('calibrations: stored, one active at most, restored by id or back to the file; unknown ids refused', async () => {
       const store = await open();
       expect(await store.activeState()).toEqual({ id: 0, guardTarget: null });
