@@ -46,9 +46,14 @@ function asQuestion(p: Paragraph): string | null {
   return q.split(/\s+/).length >= 2 ? q : null;
 }
 
+/** A quotation or a code block: part of an answer, never its start nor a heading. */
+function isQuoteOrCode(p: Paragraph): boolean {
+  return /^(?:>|```|~~~)/.test(p.text);
+}
+
 /** A short line without closing punctuation: a heading, which ends an answer. */
 function isHeading(p: Paragraph): boolean {
-  return !p.text.includes('\n') && p.text.length <= 80 && !/[.!?:;»"”)]$/.test(p.text);
+  return !isQuoteOrCode(p) && !p.text.includes('\n') && p.text.length <= 80 && !/[.!?:;»"”)]$/.test(p.text);
 }
 
 /**
@@ -80,7 +85,8 @@ function pairFromSpan(text: string, span: FaqSpan): FaqPair | null {
 
 export function extractFaq(doc: Pick<LoadedDocument, 'text' | 'faq'>): FaqPair[] {
   const out: FaqPair[] = [];
-  const seen = new Set<number>();
+  // Answers the source marks itself (by offset), and the (answer, question) pairs found here.
+  const seen = new Set<number | string>();
   for (const span of doc.faq ?? []) {
     const pair = pairFromSpan(doc.text, span);
     if (pair) (out.push(pair), seen.add(pair.answerStart));
@@ -89,12 +95,22 @@ export function extractFaq(doc: Pick<LoadedDocument, 'text' | 'faq'>): FaqPair[]
   for (let i = 0; i < paras.length; i++) {
     const question = asQuestion(paras[i]);
     if (!question) continue;
+    // The answer is the prose after the question; questions before any prose (two phrasings of
+    // one question, or a quoted error message and "Have you seen it?") share it.
     const body: Paragraph[] = [];
-    for (let j = i + 1; j < paras.length && !asQuestion(paras[j]) && !isHeading(paras[j]); j++) body.push(paras[j]);
-    if (body.length === 0) continue;
-    const lead = body[0].text.match(ANSWER_PREFIX)?.[0].length ?? 0;
-    const pair = pairFromSpan(doc.text, { question, answerStart: body[0].start + lead, answerEnd: body[body.length - 1].end });
-    if (pair && !seen.has(pair.answerStart)) (out.push(pair), seen.add(pair.answerStart));
+    let first: Paragraph | undefined;
+    for (let j = i + 1; j < paras.length && !isHeading(paras[j]); j++) {
+      const p = paras[j];
+      const prose = !isQuoteOrCode(p) && !asQuestion(p);
+      if (!prose && first && asQuestion(p)) break;
+      if (prose) first ??= p;
+      body.push(p);
+    }
+    if (!first) continue;
+    const lead = first.text.match(ANSWER_PREFIX)?.[0].length ?? 0;
+    const pair = pairFromSpan(doc.text, { question, answerStart: first.start + lead, answerEnd: body[body.length - 1].end });
+    const key = `${pair?.answerStart}:${question}`;
+    if (pair && !seen.has(pair.answerStart) && !seen.has(key)) (out.push(pair), seen.add(key));
   }
   return out;
 }

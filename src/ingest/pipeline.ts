@@ -62,7 +62,7 @@ export interface IngestOptions {
  * rules change what a file yields: the next ingest then reads every file again (chunks whose
  * text is unchanged keep their vectors, so little is embedded again).
  */
-export const INGEST_RULES_VERSION = 'rules-2';
+export const INGEST_RULES_VERSION = 'rules-3';
 
 export type ChunkSettings = Pick<SobreConfig, 'chunkSize' | 'chunkOverlap' | 'maxFileBytes' | 'embedBatchSize'>;
 

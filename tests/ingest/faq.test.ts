@@ -39,6 +39,29 @@ describe('extractFaq', () => {
     expect(text.slice(pairs[0].answerStart, pairs[0].answerEnd)).toBe('Yes, with the bundled model.');
   });
 
+  test('two phrasings before one answer share it; a quoted message under a question is not its answer nor a heading', () => {
+    const text = [
+      'Q. I upgraded to testing and /etc/issue says trixie/sid. Should it not read testing?', '',
+      'Q. I upgraded to unstable and /etc/issue says trixie/sid. Should it not read unstable?', '',
+      'A. That would be nice, but it is not possible.', '',
+      'What does “version conflict” mean?', '',
+      '> failed to select a version for x', '',
+      'Have you seen the error message above?', '',
+      'This is one of the most annoying error messages.', '',
+      'Why Cargo.toml?', '',
+      'Because it is the manifest.',
+    ].join('\n');
+    const pairs = extractFaq({ text });
+    expect(pairs.map((p) => [p.question, p.answer])).toEqual([
+      ['I upgraded to testing and /etc/issue says trixie/sid. Should it not read testing?', 'That would be nice, but it is not possible.'],
+      ['I upgraded to unstable and /etc/issue says trixie/sid. Should it not read unstable?', 'That would be nice, but it is not possible.'],
+      ['What does “version conflict” mean?', 'This is one of the most annoying error messages.'],
+      ['Have you seen the error message above?', 'This is one of the most annoying error messages.'],
+      ['Why Cargo.toml?', 'Because it is the manifest.'],
+    ]);
+    expect(text.slice(pairs[2].answerStart, pairs[2].answerEnd)).toBe('This is one of the most annoying error messages.');
+  });
+
   test('a paragraph of running text with a question inside is not a question', () => {
     expect(extractFaq({ text: 'Why does it matter? Because energy costs money.\n\nMore text follows here.' })).toEqual([]);
   });
