@@ -118,7 +118,7 @@ export const SETTINGS = {
     doc: 'PostgreSQL (`postgres://user:password@host:5432/db`) holding documents, chunks, vectors and the ledger for several instances; each keeps a replica in SOBRE_DATA_DIR (docs/deployment.md). Empty: SQLite in SOBRE_DATA_DIR',
   },
   databaseSchema: { env: 'SOBRE_DATABASE_SCHEMA', kind: 'string', default: 'sobre', doc: 'PostgreSQL schema of Sobre\'s tables (created if missing)' },
-  auditRate: { env: 'SOBRE_AUDIT_RATE', kind: 'number', default: '0.2', min: 0, max: 1, doc: 'Share of direct answers flagged, when given, for the audit sample that measures live precision (docs/learning.md)' },
+  auditRate: { env: 'SOBRE_AUDIT_RATE', kind: 'number', default: '0.2', min: 0, max: 1, doc: 'Share of direct answers and known-question hits flagged, when given, for the audit sample that measures live precision and the wrong-hit rate (docs/learning.md)' },
   refitEvery: { env: 'SOBRE_REFIT_EVERY', kind: 'int', default: '0', min: 0, max: 1000000, doc: 'Refit the calibration from the labels every this many new labels (0 = only by hand)' },
   feedbackLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_FEEDBACK', kind: 'number', default: '0.5', min: 0, max: 1, doc: "Weight of a client's feedback on a direct answer, a reviewer's label weighing 1" },
   generatorLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_GENERATOR', kind: 'number', default: '0.25', min: 0, max: 1, doc: "Weight of the generator's agreement with the router's candidate (a weak label)" },
