@@ -12,6 +12,7 @@
  * Asserts nothing. Exit 0, or 1 on failure, 2 on bad arguments.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { createEmbedder } from '../src/embed';
@@ -69,7 +70,7 @@ interface BenchResult {
   cpu?: CpuResult[];
   compare?: CompareResult;
   scale?: ScaleResult;
-  ingest?: IngestResult;
+  ingest?: IngestResult[];
   /** Sobre's LLM calls divided by the always-generate RAG's, per target precision (all datasets pooled). */
   llm_calls_ratio?: Record<string, number>;
   /** HNSW recall@10 against exact search at the configured efSearch. */
@@ -116,7 +117,9 @@ async function main(): Promise<number> {
     say(`At ${data.chunks} chunks`, scaleTables(result.scale));
   }
   if (args.only.includes('ingest')) {
-    result.ingest = await ingestBench(config, embedder, ds(['squad2', 'nq-open']), args.quick ? 40 : 300);
+    const threads = config.embedThreads || os.availableParallelism();
+    result.ingest = [];
+    for (const t of args.quick || threads === 1 ? [threads] : [1, threads]) result.ingest.push(await ingestBench(config, t, ds(['squad2', 'nq-open']), args.quick ? 40 : 300));
     say('Ingestion', ingestTable(result.ingest));
   }
   const file = writeResult('bench', result);

@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SobreConfig } from '../../src/config';
-import type { Embedder } from '../../src/embed/types';
+import { createIngestEmbedder } from '../../src/embed';
 import { ingestPaths } from '../../src/ingest/pipeline';
 import { openKnowledge } from '../../src/knowledge';
 import { cpuMs, fmt, log, round, table } from './common';
 
 export interface IngestResult {
+  threads: number;
   documents: number;
   chunks: number;
   meanChunkChars: number;
@@ -44,17 +45,19 @@ function writeArticles(datasetDirs: readonly string[], chunks: number, chunkSize
   return articles.size;
 }
 
-export async function ingestBench(config: SobreConfig, embedder: Embedder, datasetDirs: readonly string[], chunks: number): Promise<IngestResult> {
+/** One ingest with `threads` embedding threads (SOBRE_EMBED_THREADS). */
+export async function ingestBench(config: SobreConfig, threads: number, datasetDirs: readonly string[], chunks: number): Promise<IngestResult> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-bench-ingest-'));
   try {
     const files = path.join(root, 'files');
     fs.mkdirSync(files);
     const documents = writeArticles(datasetDirs, chunks, config.chunkSize, files);
-    const scoped: SobreConfig = Object.freeze({ ...config, dataDir: path.join(root, 'data') });
-    const knowledge = await openKnowledge(scoped, embedder);
-    const target = { knowledge, embedder, settings: scoped };
+    const scoped: SobreConfig = Object.freeze({ ...config, dataDir: path.join(root, 'data'), embedThreads: threads });
+    const ingest = await createIngestEmbedder(scoped);
+    const knowledge = await openKnowledge(scoped, ingest.embedder);
+    const target = { knowledge, embedder: ingest.embedder, settings: scoped, concurrency: ingest.concurrency };
     try {
-      log(`ingesting ${documents} articles (about ${chunks} chunks of ${config.chunkSize} characters)`);
+      log(`ingesting ${documents} articles (about ${chunks} chunks of ${config.chunkSize} characters), ${ingest.threads} embedding thread(s)`);
       let c0 = cpuMs();
       const first = await ingestPaths(target, [files]);
       const firstCpu = (cpuMs() - c0) / 1000;
@@ -64,7 +67,7 @@ export async function ingestBench(config: SobreConfig, embedder: Embedder, datas
       const stats = await knowledge.stats();
       const texts = (await knowledge.passages(Array.from({ length: stats.chunks }, (_, i) => i + 1))).map((p) => p.text.length);
       return {
-        documents: first.added, chunks: first.chunksEmbedded, meanChunkChars: round(texts.reduce((a, b) => a + b, 0) / Math.max(1, texts.length), 0),
+        threads: ingest.threads, documents: first.added, chunks: first.chunksEmbedded, meanChunkChars: round(texts.reduce((a, b) => a + b, 0) / Math.max(1, texts.length), 0),
         first: {
           seconds: round(first.seconds, 2), cpuSeconds: round(firstCpu, 2), chunksPerSecond: round(first.chunksEmbedded / first.seconds, 2),
           cpuMsPerChunk: round((firstCpu * 1000) / Math.max(1, first.chunksEmbedded), 1),
@@ -74,15 +77,16 @@ export async function ingestBench(config: SobreConfig, embedder: Embedder, datas
       };
     } finally {
       await knowledge.close();
+      await ingest.close();
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
-export function ingestTable(r: IngestResult): string {
-  return table(['run', 'documents', 'chunks embedded', 'seconds', 'CPU seconds', 'chunks/s', 'CPU ms per chunk'], [
-    ['first time', String(r.documents), String(r.chunks), fmt(r.first.seconds, 2), fmt(r.first.cpuSeconds, 2), fmt(r.first.chunksPerSecond, 2), fmt(r.first.cpuMsPerChunk)],
-    ['again, unchanged', String(r.documents), String(r.again.chunksEmbedded), fmt(r.again.seconds, 3), fmt(r.again.cpuSeconds, 3), '-', '-'],
-  ]) + `\nmean chunk ${r.meanChunkChars} characters; re-ingest ${r.speedup}× faster`;
+export function ingestTable(results: readonly IngestResult[]): string {
+  return table(['run', 'threads', 'documents', 'chunks embedded', 'seconds', 'CPU seconds', 'chunks/s', 'CPU ms per chunk', 'speed-up'], results.flatMap((r) => [
+    ['first time', String(r.threads), String(r.documents), String(r.chunks), fmt(r.first.seconds, 2), fmt(r.first.cpuSeconds, 2), fmt(r.first.chunksPerSecond, 2), fmt(r.first.cpuMsPerChunk), ''],
+    ['again, unchanged', String(r.threads), String(r.documents), String(r.again.chunksEmbedded), fmt(r.again.seconds, 3), fmt(r.again.cpuSeconds, 3), '-', '-', `${r.speedup}×`],
+  ])) + `\nmean chunk ${results[0]?.meanChunkChars} characters; CPU seconds count every thread`;
 }
