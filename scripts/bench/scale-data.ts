@@ -154,7 +154,7 @@ export async function scaleData(
       at += t.text.length + 2;
     }
     if (input.length === 0) continue;
-    await knowledge.commitDocument({ source: `bench://${i}`, title: sources[i].title, format: 'txt', contentHash: `bench-${i}`, size: at }, input, vectors);
+    await knowledge.commitDocument({ source: `bench://${i}`, name: `bench-${i}`, title: sources[i].title, format: 'txt', contentHash: `bench-${i}`, size: at }, input, vectors);
     n += input.length;
     if (i % 500 === 0) log(`  ${n}/${chunks} chunks, ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
