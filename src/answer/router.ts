@@ -47,6 +47,11 @@ interface Common {
   candidate: DirectAnswer | null;
   /** The rule that decided before the model, if one did. */
   ruledOut: 'abstain' | 'generate' | null;
+  /**
+   * When the model decided without the sentence's cosine (`sentenceCosineComputed` false): computes
+   * it, for the learning loop, which must fit on the real value (observation.ts).
+   */
+  exactCosine?: () => Promise<number>;
 }
 
 export type RouteDecision =
@@ -153,7 +158,9 @@ export class AnswerRouter {
       ...(range ? { confidenceRange: range } : {}),
     };
     const candidate = evidence.best ? directAnswer(evidence.best, passages) : null;
-    const common = { confidence: probability, explanation, candidate, ruledOut: rule };
+    const best = evidence.best;
+    const exactCosine = best && range && rule === null ? () => ctx.sentenceCosine(best, passages[best.passageIndex]) : undefined;
+    const common = { confidence: probability, explanation, candidate, ruledOut: rule, ...(exactCosine ? { exactCosine } : {}) };
     if (rule === 'abstain') {
       return { route: 'abstain', reason: 'The documents do not cover this question.', ...common };
     }

@@ -1,6 +1,7 @@
 import { loadCalibration, type Calibration } from '../../src/answer/calibration';
 import { FEATURE_NAMES } from '../../src/answer/features';
 import { predict } from '../../src/answer/logistic';
+import { observationOf } from '../../src/answer/observation';
 import { AnswerRouter, gatherEvidence, type RouteContext } from '../../src/answer/router';
 import type { Passage } from '../../src/retrieve/types';
 
@@ -8,7 +9,7 @@ const NOBEL = 'The prize is awarded every year. The first Nobel Prize in Physics
 const QUESTION = 'When was the first Nobel Prize in Physics awarded?';
 
 function passage(text: string): Passage {
-  return { chunkId: 1, documentId: 1, title: 'Nobel Prize in Physics', source: '/x.md', text, start: 0, end: text.length, score: 1, bm25: 10, cosine: 0.5, lexicalRank: 1, denseRank: 1 };
+  return { chunkId: 1, documentId: 1, title: 'Nobel Prize in Physics', source: '/x.md', name: 'x.md', text, start: 0, end: text.length, score: 1, bm25: 10, cosine: 0.5, lexicalRank: 1, denseRank: 1 };
 }
 
 /** The shipped calibration with a one-point curve, so the threshold is the one given. */
@@ -45,6 +46,17 @@ describe('the router embeds the candidate sentence only when its cosine can chan
     expect(d.confidence).toBeLessThanOrEqual(high);
   });
 
+  it('leaves the estimated cosine out of what the learning loop stores, and can compute the real one', async () => {
+    const ctx = context(0.9);
+    const router = new AnswerRouter(calibrationAt(1.5), 0.9);
+    const d = await router.route(QUESTION, passages, ctx);
+    const o = observationOf({ answerId: 'a', question: QUESTION, router, decision: d, confidence: d.confidence, passages, route: d.route }, { storeQuestions: 'text', auditRate: 0 }, new Date(), () => 1);
+    expect(o.features).not.toBeNull();
+    expect(o.features).not.toHaveProperty('sentence_cosine');
+    expect(await d.exactCosine?.()).toBe(0.9);
+    expect(ctx.embedded).toBe(1);
+  });
+
   it('embeds it when the question could go direct, and the confidence is then exact', async () => {
     const ctx = context(0.7);
     const d = await new AnswerRouter(calibrationAt(0), 0.9).route(QUESTION, passages, ctx);
@@ -53,6 +65,7 @@ describe('the router embeds the candidate sentence only when its cosine can chan
     expect(d.explanation.sentenceCosineComputed).toBe(true);
     expect(d.explanation.confidenceRange).toBeUndefined();
     expect(d.explanation.features.sentence_cosine).toBe(0.7);
+    expect(d.exactCosine).toBeUndefined();
   });
 
   it('takes the route the full model takes, for any threshold and cosine', async () => {
