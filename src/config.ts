@@ -123,6 +123,7 @@ export const SETTINGS = {
   feedbackLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_FEEDBACK', kind: 'number', default: '0.5', min: 0, max: 1, doc: "Weight of a client's feedback on a direct answer, a reviewer's label weighing 1" },
   generatorLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_GENERATOR', kind: 'number', default: '0.25', min: 0, max: 1, doc: "Weight of the generator's agreement with the router's candidate (a weak label)" },
   calibrationPollSeconds: { env: 'SOBRE_CALIBRATION_POLL_SECONDS', kind: 'int', default: '10', min: 1, max: 3600, doc: 'How often the service reads the calibration in force and the audit from the store (instances sharing it switch together)' },
+  workers: { env: 'SOBRE_WORKERS', kind: 'int', default: '0', min: 0, max: 256, doc: 'Serving processes sharing the port and SOBRE_DATA_DIR, a primary replacing any that dies (0 = one per core, 1 = a single process)' },
   embedThreads: { env: 'SOBRE_EMBED_THREADS', kind: 'int', default: '0', min: 0, max: 256, doc: 'Threads embedding passages at ingest, each with its own copy of the model (0 = one per core, 1 = in the ingesting thread)' },
 } as const satisfies Record<string, SettingSpec>;
 
