@@ -131,8 +131,10 @@ export async function compareWithRag(base: SobreConfig, embedder: Embedder, data
       const dataset = loadDataset(dir);
       const prepared = await openDatasetKnowledge(base, dataset, embedder, log);
       await prepared.knowledge.close();
+      // Known questions off: the targets ask the same questions in turn, and the answer cache
+      // would serve one target's generated answers to the next (distinct questions rarely hit it).
       const config: SobreConfig = Object.freeze({
-        ...prepared.config, generator: 'openai', llmBaseUrl: llm.baseUrl, llmModel: 'fake-extractive', llmRetries: 0,
+        ...prepared.config, generator: 'openai', llmBaseUrl: llm.baseUrl, llmModel: 'fake-extractive', llmRetries: 0, knownQuestions: false,
       });
       const m = methodFromConfig(config);
       method = m;
