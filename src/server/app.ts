@@ -22,7 +22,7 @@ import { requestContext } from './context';
 import { cors } from './cors';
 import { documentRoutes } from './documents';
 import { jobRoutes } from './job-routes';
-import type { JobQueue } from './jobs';
+import type { JobQueue, JobView } from './jobs';
 import { addressRateLimit, deadline, keyRateLimit, type StoreFor } from './limits';
 import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
@@ -72,6 +72,8 @@ export interface AppDeps {
   rateLimitStore?: StoreFor;
   /** Set in a cluster's worker: its process id, sent as `x-sobre-worker` on every response. */
   workerPid?: number;
+  /** Set in a cluster's worker: a job another worker runs (GET /v1/jobs/:id from any worker). */
+  jobsElsewhere?: (id: string) => Promise<JobView | null>;
 }
 
 /** Longest a writer waits for the questions in flight before it commits anyway (turns.ts). */
@@ -157,7 +159,7 @@ export function createApp(deps: AppDeps): express.Express {
     config, knowledge: deps.knowledge, embedder: deps.embedder, jobs: deps.jobs, metrics, before: guard('admin'), beforeUpload: guard('admin', config.uploadTimeoutMs),
     beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),
   }));
-  app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin') }));
+  app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin'), elsewhere: deps.jobsElsewhere }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
     // Out of the box (no keys, loopback) open to this machine's user; otherwise admin (local-access.ts).

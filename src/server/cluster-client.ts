@@ -3,11 +3,12 @@
  * folder must share goes through the primary. The write lease makes uploads, deletions and
  * ingests one at a time across processes (SQLite would otherwise make a second writer wait, then
  * fail with SQLITE_BUSY); the rate-limit counters are the primary's, so a limit holds for the
- * service, not per process.
+ * service, not per process; a job (kept in its worker's memory) is found from any worker.
  */
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { SobreError } from '../errors';
 import type { Release } from './gate';
+import type { JobView } from './jobs';
 
 export type LimitOp = 'increment' | 'decrement' | 'resetKey';
 
@@ -16,10 +17,14 @@ export type ToPrimary =
   | { sobre: 'ready'; url: string; port: number }
   | { sobre: 'lease'; id: number }
   | { sobre: 'release'; id: number }
-  | { sobre: 'limit'; id: number; limiter: string; windowMs: number; op: LimitOp; key: string };
+  | { sobre: 'limit'; id: number; limiter: string; windowMs: number; op: LimitOp; key: string }
+  | { sobre: 'job'; id: number; job: string }
+  | { sobre: 'jobView'; id: number; view: JobView | null };
 export type ToWorker =
   | { sobre: 'granted'; id: number }
-  | { sobre: 'limit'; id: number; totalHits: number; resetMs: number | null };
+  | { sobre: 'limit'; id: number; totalHits: number; resetMs: number | null }
+  | { sobre: 'job'; id: number; view: JobView | null }
+  | { sobre: 'findJob'; id: number; job: string };
 
 export function isToWorker(m: unknown): m is ToWorker {
   return typeof m === 'object' && m !== null && 'sobre' in m && 'id' in m;
@@ -31,10 +36,15 @@ export class ClusterClient {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: unknown) => void }>();
   private gone = false;
+  private jobs: (id: string) => JobView | null = () => null;
 
   constructor(private readonly channel: Channel = process) {
     channel.on('message', (m: unknown) => {
       if (!isToWorker(m)) return;
+      if (m.sobre === 'findJob') {
+        if (!this.gone) this.send({ sobre: 'jobView', id: m.id, view: this.jobs(m.job) });
+        return;
+      }
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       p?.resolve(m);
@@ -79,6 +89,17 @@ export class ClusterClient {
       released = true;
       this.send({ sobre: 'release', id });
     };
+  }
+
+  /** Answer the other workers' questions about this worker's jobs with `lookup`. */
+  serveJobs(lookup: (id: string) => JobView | null): void {
+    this.jobs = lookup;
+  }
+
+  /** Another worker's job, by id (null: no worker has it). */
+  async findJob(job: string): Promise<JobView | null> {
+    const m = await this.request((id) => ({ sobre: 'job', id, job }));
+    return m.sobre === 'job' ? m.view : null;
   }
 
   /** An express-rate-limit store whose counters live in the primary, one set per `limiter`. */

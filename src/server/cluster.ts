@@ -13,7 +13,11 @@ import path from 'node:path';
 import { MemoryStore, type Options } from 'express-rate-limit';
 import type { Logger } from './logger';
 import type { ToPrimary, ToWorker } from './cluster-client';
+import type { JobView } from './jobs';
 import { INCOMING_DIR, uploadsDir } from './uploads';
+
+/** How long a worker's question about another worker's job waits for their answers. */
+const JOB_QUERY_MS = 2000;
 
 export interface PrimaryOptions {
   workers: number;
@@ -73,6 +77,9 @@ export function runPrimary(opts: PrimaryOptions): void {
   const lease = new Lease();
   const limiters = new Map<string, MemoryStore>();
   const ready = new Set<Worker>();
+  /** Questions about a job sent to the other workers, by question id: who asked, and how many answers are still to come. */
+  const jobQueries = new Map<number, { asker: Worker; askerId: number; waiting: number; timer: NodeJS.Timeout }>();
+  let nextQuery = 0;
   let stopping = false;
   let exitCode = 0;
   let announced = false;
@@ -106,6 +113,17 @@ export function runPrimary(opts: PrimaryOptions): void {
         return lease.request(worker, m.id);
       case 'release':
         return lease.release(worker, m.id);
+      case 'job': {
+        const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== worker && w.isConnected());
+        if (others.length === 0) return send(worker, { sobre: 'job', id: m.id, view: null });
+        const qid = ++nextQuery;
+        const timer = setTimeout(() => answerJob(qid, null, true), JOB_QUERY_MS);
+        jobQueries.set(qid, { asker: worker, askerId: m.id, waiting: others.length, timer });
+        for (const w of others) send(w, { sobre: 'findJob', id: qid, job: m.job });
+        return;
+      }
+      case 'jobView':
+        return answerJob(m.id, m.view, false);
       case 'limit': {
         const store = limiter(m.limiter, m.windowMs);
         if (m.op === 'increment') {
@@ -117,6 +135,17 @@ export function runPrimary(opts: PrimaryOptions): void {
         send(worker, { sobre: 'limit', id: m.id, totalHits: 0, resetMs: null });
       }
     }
+  };
+
+  /** The first view found answers the asker; with none, the last answer (or the timeout) does. */
+  const answerJob = (qid: number, view: JobView | null, timedOut: boolean): void => {
+    const q = jobQueries.get(qid);
+    if (!q) return;
+    q.waiting--;
+    if (view === null && q.waiting > 0 && !timedOut) return;
+    clearTimeout(q.timer);
+    jobQueries.delete(qid);
+    send(q.asker, { sobre: 'job', id: q.askerId, view });
   };
 
   const fork = (): void => {

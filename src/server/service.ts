@@ -101,8 +101,9 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   const app = createApp({
     config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, jobs, turns, beforeWrite, metrics, logger,
     isDraining: () => draining, ledgerWritable: () => ledgerWritable,
-    ...(cluster ? { rateLimitStore: (limiter: string) => cluster.rateLimitStore(limiter), workerPid: process.pid } : {}),
+    ...(cluster ? { rateLimitStore: (limiter: string) => cluster.rateLimitStore(limiter), workerPid: process.pid, jobsElsewhere: (id: string) => cluster.findJob(id) } : {}),
   });
+  cluster?.serveJobs((id) => jobs.get(id)?.view() ?? null);
   let server: Server | null = null;
   let stopped: Promise<{ clean: boolean }> | null = null;
   const inFlight = new Set<ServerResponse>();

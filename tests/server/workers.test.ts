@@ -30,9 +30,9 @@ class Client {
     private readonly key = KEY,
   ) {}
 
-  async request(method: string, route: string, body?: { json: unknown } | { form: FormData }): Promise<Reply> {
+  async request(method: string, route: string, body?: { json: unknown } | { form: FormData }, extra: Record<string, string> = {}): Promise<Reply> {
     let payload: Buffer | undefined;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.key}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...extra };
     if (body && 'json' in body) {
       payload = Buffer.from(JSON.stringify(body.json));
       headers['content-type'] = 'application/json';
@@ -149,6 +149,22 @@ describe('two workers over one data folder', () => {
     expect(JSON.stringify(s.lines)).not.toMatch(/SQLITE_BUSY|database is locked/i);
   });
 
+  it('a job handed off by one worker is followed through the other', async () => {
+    const form = formWith([{ name: 'lantern.md', content: note('lantern', 'The brass lantern in the boathouse burns whale oil.') }]);
+    const handed = await a.request('POST', '/v1/documents', { form }, { prefer: 'respond-async' });
+    expect(handed.status).toBe(202);
+    const id = String(handed.json.id);
+    let view: Record<string, unknown> = {};
+    for (let i = 0; i < 60 && view.status !== 'succeeded'; i++) {
+      const r = await b.request('GET', `/v1/jobs/${id}`);
+      expect([r.status, r.worker]).toEqual([200, b.worker]);
+      view = r.json;
+      if (view.status !== 'succeeded') await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(view).toMatchObject({ id, kind: 'upload', status: 'succeeded' });
+    expect((await b.request('GET', '/v1/jobs/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
   it('counts a rate limit across the workers, not per worker', async () => {
     const [c1, c2] = await clientsOnTwoWorkers(s.url, BURST_KEY);
     try {
@@ -189,6 +205,7 @@ describe('two workers over one data folder', () => {
     const next = await upload(b, 'after-kill.md', note('kiln', 'The pottery kiln reaches 1,280 degrees on Thursdays.'));
     expect(next.status).toBe(200);
     expect(await documentNames(b)).toEqual([...committed, 'after-kill.md'].sort());
+    expect(committed).toContain('lantern.md');
 
     const [c1, c2] = await clientsOnTwoWorkers(s.url);
     try {
