@@ -47,9 +47,9 @@ function fingerprint(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12);
 }
 
+/** A file's content, not its path or times: a dataset copied or touched again keeps its cache (hours of embedding). */
 function fileStamp(file: string): string {
-  const s = fs.statSync(file);
-  return `${file}:${s.size}:${s.mtimeMs}`;
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 /** Vectors of `texts`, computed once and kept in `file` (raw float32 rows). */
