@@ -1,24 +1,35 @@
 /**
- * `npm run bench:load [-- --duration 15 --connections 100 --embed-cache 0]`: load test of POST /v1/ask
- * (`--embed-cache 0` turns the service's embedding cache off, so every question is embedded).
+ * `npm run bench:load [-- --duration 30 --connections 10,100 --dataset squad2 --datasets-dir DIR --uploads]`
  *
- * Spawns the compiled service (dist/src/server/main.js) on the bundled corpus in a temp data dir,
- * keeps the questions that take the direct path, then drives autocannon with `connections`
- * clients for `duration` seconds: once with questions only, once while uploads of a few changed
- * documents run back to back. Prints requests/s, p50/p95/p99 latency, errors and non-2xx, the
- * server's CPU use, and where the time of one question goes. Target: 0 errors, p99 < 250 ms.
+ * Load test of POST /v1/ask with distinct questions: the service (dist/src/server/main.js, with
+ * the environment passed through, so SOBRE_WORKERS and the rest apply) serves a copy of a
+ * development set's knowledge, and autocannon's clients each take the next question of the set
+ * (every request a different question, the embedding cache off so none is answered from it). One
+ * phase per client count; `--uploads` adds a phase with uploads running meanwhile. Prints req/s,
+ * latency percentiles, errors, the routes taken and the service's CPU per question (every process
+ * of it, from /proc), with the machine, its load and the commit; writes
+ * bench/results/bench-load-<time>-<commit>.json. Targets: 0 errors, p99 ≤ 250 ms at 10 clients,
+ * ≤ 1 s at 100, ≥ 100 questions/s on 2 cores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../src/config';
+import { createEmbedder } from '../src/embed';
+import { loadDataset } from '../src/evaluation/dataset';
+import { openDatasetKnowledge } from '../src/evaluation/prepare';
+import { describeMachine, fmt, log, machine, pct, REPO, table, writeResult, type Machine } from './bench/common';
 
 interface AutocannonRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body: string;
+  body?: string;
+  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
+  onResponse?: (status: number, body: string) => void;
 }
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -35,80 +46,81 @@ type Autocannon = (opts: { url: string; connections: number; duration: number; r
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as Autocannon;
 
-const REPO = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO, 'dist', 'src', 'server', 'main.js');
 
-const CANDIDATES = [
-  'What port does Sobre listen on by default?',
-  'Which address does Sobre bind to by default?',
-  'What is the default chunk size of Sobre?',
-  'Which embedding model does Sobre use by default?',
-  'Which command starts Sobre?',
-  'How many file formats does Sobre ingest?',
-  'What does Sobre do when the documents do not cover a question?',
-  'Where does Sobre keep its ledger?',
-  'Sur quel port Sobre écoute-t-il par défaut ?',
-  'Quelle est la taille des morceaux par défaut ?',
-  'Which endpoint tells whether the Sobre service is up?',
-  'What overlap does Sobre use between chunks?',
-];
-
-function flag(name: string, fallback: number): number {
+function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+/** CPU seconds of a process and all its descendants (the cluster's workers), from /proc. */
+function treeCpuSeconds(root: number): number {
+  const tick = 100; // USER_HZ on Linux
+  const children = new Map<number, number[]>();
+  const own = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(name);
+      const ppid = Number(fields[1]);
+      own.set(pid, (Number(fields[11]) + Number(fields[12])) / tick);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    total += own.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
 
-async function startServer(dataDir: string, key: string, extraEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string; logFile: string }> {
+/** A port nobody listens on now. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts the service (logs at warn: a request log line per question would cost CPU) and waits for /healthz. */
+async function startServer(dataDir: string, key: string, logFile: string): Promise<{ child: ChildProcess; url: string }> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  const logFile = path.join(dataDir, '..', 'server.log');
+  const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [MAIN], {
     cwd: REPO,
     stdio: ['ignore', out, out],
     env: {
-      ...process.env, PORT: '0', HOST: '127.0.0.1', SOBRE_DATA_DIR: dataDir, SOBRE_CORPUS_DIR: path.join(REPO, 'corpus'),
-      SOBRE_API_KEYS: `bench:${key}`, SOBRE_RATE_LIMIT_IP_PER_MIN: '0', SOBRE_RATE_LIMIT_KEY_PER_MIN: '0', SOBRE_GENERATOR: 'none', SOBRE_LOG_LEVEL: 'info', ...extraEnv,
+      ...process.env, PORT: String(port), HOST: '127.0.0.1', SOBRE_DATA_DIR: dataDir, SOBRE_API_KEYS: `bench:${key}`,
+      SOBRE_RATE_LIMIT_IP_PER_MIN: '0', SOBRE_RATE_LIMIT_KEY_PER_MIN: '0', SOBRE_GENERATOR: 'none', SOBRE_EMBED_CACHE_ENTRIES: '0',
+      SOBRE_LOG_LEVEL: process.env.SOBRE_LOG_LEVEL ?? 'warn',
     },
   });
   fs.closeSync(out);
-  const deadline = Date.now() + 15 * 60_000;
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the service exited:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-    const line = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('"msg":"listening"'));
-    if (line) return { child, url: String((JSON.parse(line) as { url: string }).url), logFile };
-    await new Promise((r) => setTimeout(r, 200));
+    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) return { child, url };
+    await new Promise((r) => setTimeout(r, 250));
   }
   child.kill('SIGKILL');
-  throw new Error('the service did not start within 15 minutes');
-}
-
-interface AskTimings {
-  embedMs: number;
-  searchMs: number;
-  routeMs: number;
-  totalMs: number;
-}
-
-async function ask(url: string, key: string, question: string): Promise<{ route: string; timings: AskTimings }> {
-  const res = await fetch(`${url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ question }) });
-  if (res.status !== 200) throw new Error(`warm-up question failed with ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { route: string; timings: AskTimings };
-}
-
-async function cpuSeconds(url: string, key: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
-  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+  throw new Error('the service did not start within 10 minutes');
 }
 
 interface Phase {
   name: string;
+  connections: number;
+  seconds: number;
   rps: number;
   p50: number;
   p95: number;
@@ -118,27 +130,46 @@ interface Phase {
   errors: number;
   timeouts: number;
   non2xx: number;
-  serverCpu: number;
-  extra?: string;
+  /** Service CPU seconds per second (cores busy), and per question. */
+  serviceCores: number;
+  serviceCpuMsPerQuestion: number;
+  clientCores: number;
+  routes: Record<string, number>;
+  loadAverageAfter: number[];
+  side?: string;
 }
 
-async function drive(name: string, url: string, key: string, questions: readonly string[], seconds: number, connections: number, during?: () => Promise<string>): Promise<Phase> {
-  const cpu0 = await cpuSeconds(url, key);
+async function drive(name: string, url: string, key: string, pid: number, next: () => string, seconds: number, connections: number, during?: () => Promise<string>): Promise<Phase> {
   const latencies: number[] = [];
+  const routes: Record<string, number> = {};
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
-  const requests = questions.map((q) => ({ method: 'POST', path: '/v1/ask', headers, body: JSON.stringify({ question: q }) }));
+  const request: AutocannonRequest = {
+    method: 'POST', path: '/v1/ask', headers,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ question: next() }) }),
+    onResponse: (status, body) => {
+      const route = status === 200 ? /"route":"(\w+)"/.exec(body)?.[1] ?? '?' : `HTTP ${status}`;
+      routes[route] = (routes[route] ?? 0) + 1;
+    },
+  };
+  const cpu0 = treeCpuSeconds(pid);
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
   const side = during ? during().catch((e: unknown) => `side load failed: ${String(e)}`) : Promise.resolve(undefined);
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds, requests }, (err, r) => (err ? reject(err) : resolve(r)));
+    const instance = autocannon({ url, connections, duration: seconds, requests: [request] }, (err, r) => (err ? reject(err) : resolve(r)));
     instance.on('response', (_c, _status, _bytes, ms) => latencies.push(ms));
   });
-  const extra = await side;
-  const cpu1 = await cpuSeconds(url, key);
-  latencies.sort((a, b) => a - b);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = treeCpuSeconds(pid) - cpu0;
+  const client = process.cpuUsage(client0);
+  const sideNote = await side;
   return {
-    name, rps: result.requests.average, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1] ?? NaN, requests: result.requests.total, errors: result.errors, timeouts: result.timeouts,
-    non2xx: result.non2xx, serverCpu: (cpu1 - cpu0) / result.duration, extra: extra ?? undefined,
+    name, connections, seconds, rps: result.requests.total / wall,
+    p50: pct(latencies, 0.5), p95: pct(latencies, 0.95), p99: pct(latencies, 0.99), max: Math.max(...latencies),
+    requests: result.requests.total, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx,
+    serviceCores: cpu / wall, serviceCpuMsPerQuestion: (cpu * 1000) / Math.max(1, result.requests.total),
+    clientCores: (client.user + client.system) / 1e6 / wall, routes, loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
+    side: sideNote ?? undefined,
   };
 }
 
@@ -160,53 +191,79 @@ async function uploadLoop(url: string, key: string, seconds: number): Promise<st
     if (res.status !== 200) failed++;
   }
   const mean = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
-  return `${times.length} uploads of 3 changed documents (~3 chunks each), ${failed} failed, mean ${mean.toFixed(0)} ms each`;
+  return `${times.length} uploads of 3 changed documents, ${failed} failed, mean ${mean.toFixed(0)} ms each`;
 }
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+/** A closed knowledge folder copied (the service writes its ledger there; the cache stays clean). */
+function copyFolder(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(from)) if (fs.statSync(path.join(from, f)).isFile()) fs.copyFileSync(path.join(from, f), path.join(to, f));
+}
+
+/** A fixed shuffle (so runs ask in the same order). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  let s = 12345;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+interface LoadResult {
+  machine: Machine;
+  dataset: string;
+  questions: number;
+  workers: string;
+  phases: Phase[];
+}
 
 async function main(): Promise<void> {
-  const seconds = flag('duration', 60);
-  const connections = flag('connections', 100);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-bench-'));
+  const seconds = Number(option('duration', '30'));
+  const connections = option('connections', '10,100').split(',').map(Number);
+  if (!(seconds > 0) || connections.some((c) => !(c > 0))) throw new Error('--duration and --connections need positive numbers');
+  const datasetsDir = option('datasets-dir', [path.join(REPO, '..', 'shared', 'datasets'), path.join(REPO, '..', '..', 'shared', 'datasets')].find((d) => fs.existsSync(d)) ?? '');
+  const dataset = loadDataset(path.join(datasetsDir, option('dataset', 'squad2')));
+  const config = loadConfig(process.env, {});
+  const embedder = await createEmbedder(config);
+  const prepared = await openDatasetKnowledge(config, dataset, embedder, log);
+  const source = prepared.config.dataDir;
+  await prepared.knowledge.close();
+
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-bench-load-'));
   const key = randomBytes(16).toString('hex');
-  process.stdout.write(`starting the service on the bundled corpus in ${root} (first start embeds the corpus)...\n`);
-  const cacheFlag = process.argv.indexOf('--embed-cache');
-  const extraEnv: Record<string, string> = cacheFlag >= 0 ? { SOBRE_EMBED_CACHE_ENTRIES: String(process.argv[cacheFlag + 1]) } : {};
+  copyFolder(source, path.join(root, 'data'));
+  const questions = shuffled([...new Set(dataset.questions.map((q) => q.question))]);
+  let i = 0;
+  const next = () => questions[i++ % questions.length];
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    server = await startServer(path.join(root, 'data'), key, extraEnv);
+    server = await startServer(path.join(root, 'data'), key, path.join(root, 'server.log'));
     const { url } = server;
-    const direct: string[] = [];
-    const cold: AskTimings[] = [];
-    const warm: AskTimings[] = [];
-    for (const q of CANDIDATES) {
-      const r = await ask(url, key, q);
-      if (r.route !== 'direct') continue;
-      direct.push(q);
-      cold.push(r.timings);
+    const pid = server.child.pid as number;
+    for (let w = 0; w < 20; w++) {
+      const res = await fetch(`${url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ question: next() }) });
+      if (res.status !== 200) throw new Error(`warm-up question failed with ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
     }
-    if (direct.length === 0) {
-      throw new Error('no candidate question took the direct path with this calibration: lower SOBRE_TARGET_PRECISION or set SOBRE_CALIBRATION (the environment is passed to the service)');
+    const result: LoadResult = { machine: machine(), dataset: dataset.name, questions: questions.length, workers: process.env.SOBRE_WORKERS ?? 'default', phases: [] };
+    console.log(`machine: ${describeMachine(result.machine)}\nservice: ${dataset.name} knowledge, ${questions.length} distinct questions, SOBRE_WORKERS=${result.workers}, embedding cache off, ${seconds} s per phase`);
+    for (const c of connections) result.phases.push(await drive(`${c} clients`, url, key, pid, next, seconds, c));
+    if (process.argv.includes('--uploads')) {
+      const c = connections[connections.length - 1];
+      result.phases.push(await drive(`${c} clients + uploads`, url, key, pid, next, seconds, c, () => uploadLoop(url, key, seconds)));
     }
-    for (let i = 0; i < 5; i++) for (const q of direct) warm.push((await ask(url, key, q)).timings);
-    const mean = (ts: AskTimings[], k: keyof AskTimings) => fmt(ts.reduce((a, t) => a + t[k], 0) / ts.length, 1);
-    const line = (ts: AskTimings[]) => `${mean(ts, 'embedMs')} ms embedding the question, ${mean(ts, 'searchMs')} ms searching, ${mean(ts, 'routeMs')} ms routing (total ${mean(ts, 'totalMs')} ms)`;
-    process.stdout.write(`${direct.length}/${CANDIDATES.length} questions take the direct path. One at a time, a question seen for the first time spends ${line(cold)};\n` +
-      `asked again (embedding cache): ${line(warm)}\n`);
-    process.stdout.write(`load: ${connections} connections, ${seconds} s per phase, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ` +
-      `load average before ${os.loadavg()[0].toFixed(2)}, embedding cache ${extraEnv.SOBRE_EMBED_CACHE_ENTRIES ?? 'default'}\n`);
-    const phases = [await drive('asks only', url, key, direct, seconds, connections)];
-    phases.push(await drive('asks + uploads', url, key, direct, seconds, connections, () => uploadLoop(url, key, seconds)));
-    process.stdout.write('\nphase            req/s   p50 ms   p95 ms   p99 ms   max ms   requests  errors  timeouts  non2xx  server CPU (cores)\n');
-    for (const p of phases) {
-      process.stdout.write(`${p.name.padEnd(15)} ${fmt(p.rps).padStart(6)} ${fmt(p.p50).padStart(8)} ${fmt(p.p95).padStart(8)} ${fmt(p.p99).padStart(8)} ${fmt(p.max).padStart(8)} ` +
-        `${String(p.requests).padStart(10)} ${String(p.errors).padStart(7)} ${String(p.timeouts).padStart(9)} ${String(p.non2xx).padStart(7)}  ${fmt(p.serverCpu, 2)}\n`);
-      if (p.extra) process.stdout.write(`                ${p.extra}\n`);
+    console.log(`\n${table(
+      ['phase', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'requests', 'errors', 'timeouts', 'non-2xx', 'service cores', 'service CPU ms/q', 'client cores', 'load after'],
+      result.phases.map((p) => [p.name, fmt(p.rps), fmt(p.p50, 0), fmt(p.p95, 0), fmt(p.p99, 0), fmt(p.max, 0), String(p.requests), String(p.errors), String(p.timeouts), String(p.non2xx),
+        fmt(p.serviceCores, 2), fmt(p.serviceCpuMsPerQuestion), fmt(p.clientCores, 2), p.loadAverageAfter.join(' / ')]),
+    )}`);
+    for (const p of result.phases) {
+      console.log(`${p.name}: routes ${Object.entries(p.routes).map(([k, v]) => `${k} ${v}`).join(', ')}${p.side ? `; ${p.side}` : ''}`);
     }
-    const met = phases.map((p) => `${p.name}: ${p.errors + p.timeouts + p.non2xx === 0 && p.p99 < 250 ? 'met' : 'missed'}`);
-    process.stdout.write(`\ntarget (0 errors, p99 < 250 ms): ${met.join('; ')}\n`);
-    process.stdout.write(`${JSON.stringify({ connections, seconds, cores: os.cpus().length, phases })}\n`);
+    console.log(`\nresults: ${path.relative(process.cwd(), writeResult('bench-load', result))}`);
   } finally {
     const child = server?.child;
     if (child && child.exitCode === null) {
@@ -217,7 +274,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench-load: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench-load: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

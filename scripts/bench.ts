@@ -1,78 +1,137 @@
 /**
- * `npm run bench [-- --corpus DIR] [--questions FILE] [--rounds N]`: ingest throughput, the
- * speed-up of an incremental re-run, ask latency per route (in process, the code path of
- * POST /v1/ask) and memory. Prints numbers and ratios; asserts nothing.
+ * `npm run bench [-- --quick] [--only cpu,compare,scale,ingest] [--datasets-dir DIR] [--questions N] [--chunks N]`
+ *
+ * Prints tables and writes bench/results/bench-<time>-<commit>.json (and bench-latest.json):
+ * - cpu: CPU time per distinct question on the ask path, median of 3 runs (scripts/bench/cpu.ts);
+ * - compare: Sobre against an always-generate LangChain.js RAG on the development sets, LLM calls,
+ *   generator tokens, Wh and gCO2e per 1,000 questions at target precisions 0.8, 0.9, 0.95;
+ * - scale: 100,000 chunks: load, RSS, HNSW recall@10 for an efSearch sweep, ask latency per stage;
+ * - ingest: chunks/s the first time and the speed-up of an unchanged re-run.
+ * `--quick` (under 5 minutes): fewer questions, a 10,000-chunk knowledge unless the 100,000 one
+ * is cached, a small ingest. Every number comes with the machine, its load and the commit.
+ * Asserts nothing. Exit 0, or 1 on failure, 2 on bad arguments.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseSettingFlags } from '../src/config';
-import { createDeps } from '../src/deps';
 import { createEmbedder } from '../src/embed';
 import { errorMessage } from '../src/errors';
-import { percentile } from '../src/evaluation/metrics';
-import { ingestPaths } from '../src/ingest/pipeline';
-import { openKnowledge } from '../src/knowledge';
+import { describeMachine, log, machine, REPO, writeResult, type Machine } from './bench/common';
+import { compareTable, compareWithRag, type CompareResult } from './bench/compare';
+import { cpuBench, cpuTable, type CpuResult } from './bench/cpu';
+import { ingestBench, ingestTable, type IngestResult } from './bench/ingest';
+import { scaleBench, scaleTables, type ScaleResult } from './bench/scale';
+import { scaleCached, scaleData } from './bench/scale-data';
 
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const PARTS = ['cpu', 'compare', 'scale', 'ingest'] as const;
+type Part = (typeof PARTS)[number];
+const USAGE = 'usage: npm run bench -- [--quick] [--only cpu,compare,scale,ingest] [--datasets-dir DIR] [--questions N] [--chunks N]';
+
+interface Args {
+  quick: boolean;
+  only: Part[];
+  datasetsDir: string;
+  questions: number;
+  chunks: number;
+}
+
+function defaultDatasetsDir(): string {
+  const candidates = [path.join(REPO, '..', 'shared', 'datasets'), path.join(REPO, '..', '..', 'shared', 'datasets')];
+  return candidates.find((d) => fs.existsSync(d)) ?? candidates[0];
+}
+
+function parseArgs(rest: readonly string[]): Args | string {
+  const args: Args = { quick: false, only: [...PARTS], datasetsDir: defaultDatasetsDir(), questions: 0, chunks: 0 };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = rest[i + 1];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--only' && value) {
+      const parts = value.split(',');
+      const bad = parts.find((p) => !(PARTS as readonly string[]).includes(p));
+      if (bad) return `unknown part ${bad}`;
+      args.only = parts as Part[];
+      i++;
+    } else if (a === '--datasets-dir' && value) (args.datasetsDir = path.resolve(value)), i++;
+    else if ((a === '--questions' || a === '--chunks') && value && Number(value) > 0) {
+      args[a === '--questions' ? 'questions' : 'chunks'] = Number(value);
+      i++;
+    } else return `unexpected argument ${a}`;
+  }
+  if (!fs.existsSync(args.datasetsDir)) return `no datasets in ${args.datasetsDir} (--datasets-dir)`;
+  return args;
+}
+
+interface BenchResult {
+  machine: Machine;
+  quick: boolean;
+  config: { hnswEfSearch: number; hnswM: number; hnswEfConstruction: number; candidateK: number; topK: number; embedder: string };
+  cpu?: CpuResult[];
+  compare?: CompareResult;
+  scale?: ScaleResult;
+  ingest?: IngestResult[];
+  /** Sobre's LLM calls divided by the always-generate RAG's, per target precision (all datasets pooled). */
+  llm_calls_ratio?: Record<string, number>;
+  /** HNSW recall@10 against exact search at the configured efSearch. */
+  recall_at_10?: number;
 }
 
 async function main(): Promise<number> {
   const { flags, rest } = parseSettingFlags(process.argv.slice(2));
-  const arg = (name: string, fallback: string) => {
-    const i = rest.indexOf(name);
-    return i >= 0 && rest[i + 1] ? rest[i + 1] : fallback;
-  };
-  const corpus = path.resolve(arg('--corpus', 'corpus'));
-  const questions = JSON.parse(fs.readFileSync(path.resolve(arg('--questions', path.join(__dirname, '../../scripts/demo-questions.json'))), 'utf8')) as string[];
-  const rounds = Number(arg('--rounds', '5'));
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-bench-'));
-  try {
-    const config = loadConfig({ ...process.env, SOBRE_DATA_DIR: dataDir }, flags);
-    let t = performance.now();
-    const embedder = await createEmbedder(config);
-    const loadMs = performance.now() - t;
-    const knowledge = await openKnowledge(config, embedder);
-    const target = { knowledge, embedder, settings: config };
-    const first = await ingestPaths(target, [corpus]);
-    const second = await ingestPaths(target, [corpus]);
-    await knowledge.close();
-    console.log(`embedder ${embedder.id}: loaded in ${loadMs.toFixed(0)} ms`);
-    console.log(`ingest ${corpus}: ${first.added} documents, ${first.chunksEmbedded} chunks in ${first.seconds.toFixed(2)} s = ${first.chunksPerSecond.toFixed(1)} chunks/s, ${(first.added / first.seconds).toFixed(2)} documents/s`);
-    console.log(`re-ingest (nothing changed): ${second.seconds.toFixed(3)} s, ${second.chunksEmbedded} chunks embedded, ${(first.seconds / Math.max(second.seconds, 1e-6)).toFixed(0)}x faster`);
-
-    const deps = await createDeps(config, { embedder, ledger: false, generator: null });
-    const byRoute = new Map<string, number[]>();
-    const all: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      for (const q of questions) {
-        t = performance.now();
-        const res = await deps.ask.ask(q);
-        const ms = performance.now() - t;
-        if (r === 0) continue; // warm-up round
-        all.push(ms);
-        byRoute.set(res.route, [...(byRoute.get(res.route) ?? []), ms]);
-      }
-    }
-    console.log(`ask latency over ${all.length} questions (${rounds - 1} rounds after a warm-up): p50 ${percentile(all, 0.5).toFixed(1)} ms, p95 ${percentile(all, 0.95).toFixed(1)} ms, p99 ${percentile(all, 0.99).toFixed(1)} ms`);
-    for (const [route, ms] of byRoute) console.log(`  ${route.padEnd(9)} n=${ms.length} p50 ${percentile(ms, 0.5).toFixed(1)} ms p95 ${percentile(ms, 0.95).toFixed(1)} ms`);
-    t = performance.now();
-    await embedder.embed(['How much CO2 did pretraining LLaMA 2 70B emit?'], 'query');
-    console.log(`one question embedding: ${(performance.now() - t).toFixed(1)} ms`);
-    const mem = process.memoryUsage();
-    console.log(`memory: rss ${mb(mem.rss)}, heap used ${mb(mem.heapUsed)}, external ${mb(mem.external)}`);
-    deps.close();
-    return 0;
-  } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+  const args = parseArgs(rest);
+  if (typeof args === 'string') {
+    log(`${args}\n${USAGE}`);
+    return 2;
   }
+  const config = loadConfig(process.env, flags);
+  const ds = (names: readonly string[]) => names.map((n) => path.join(args.datasetsDir, n)).filter((d) => fs.existsSync(path.join(d, 'questions.jsonl')));
+  const embedder = await createEmbedder(config);
+  const result: BenchResult = {
+    machine: machine(), quick: args.quick,
+    config: { hnswEfSearch: config.hnswEfSearch, hnswM: config.hnswM, hnswEfConstruction: config.hnswEfConstruction, candidateK: config.candidateK, topK: config.topK, embedder: embedder.id },
+  };
+  console.log(`machine: ${describeMachine(result.machine)}`);
+  const say = (title: string, body: string) => console.log(`\n== ${title} (load average ${machine().loadAverage.join(' / ')})\n${body}`);
+
+  if (args.only.includes('cpu')) {
+    const limit = args.questions || (args.quick ? 60 : 300);
+    result.cpu = [];
+    for (const d of ds(args.quick ? ['nq-open'] : ['squad2', 'nq-open'])) result.cpu.push(await cpuBench(config, embedder, d, limit));
+    say('CPU per distinct question, in process (no generator, no ledger)', cpuTable(result.cpu));
+  }
+  if (args.only.includes('compare')) {
+    const limit = args.questions || (args.quick ? 120 : 500);
+    result.compare = await compareWithRag(config, embedder, ds(args.quick ? ['squad2'] : ['squad2', 'nq-open', 'hotpotqa', 'piaf']), limit);
+    result.llm_calls_ratio = Object.fromEntries(result.compare.pooled.map((r) => [String(r.target), r.ratios.llm_calls]));
+    say(`Sobre (S) against an always-generate LangChain.js RAG, up to ${limit} questions per dataset`, compareTable(result.compare));
+  }
+  if (args.only.includes('scale')) {
+    const full = args.chunks || 100_000;
+    const sources = ['squad2', 'nq-open', 'hotpotqa', 'piaf'];
+    const data = !args.quick || scaleCached(config, embedder, ds(sources), full)
+      ? await scaleData(config, embedder, ds(sources), full, args.quick ? 200 : 500)
+      : await scaleData(config, embedder, ds(['squad2', 'piaf']), args.chunks || 10_000, 200);
+    result.scale = await scaleBench(config, embedder, data);
+    result.recall_at_10 = result.scale.recallAt10Default;
+    say(`At ${data.chunks} chunks`, scaleTables(result.scale));
+  }
+  if (args.only.includes('ingest')) {
+    const threads = config.embedThreads || os.availableParallelism();
+    result.ingest = [];
+    for (const t of args.quick || threads === 1 ? [threads] : [1, threads]) result.ingest.push(await ingestBench(config, t, ds(['squad2', 'nq-open']), args.quick ? 40 : 300));
+    say('Ingestion', ingestTable(result.ingest));
+  }
+  const file = writeResult('bench', result);
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+  return 0;
 }
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(`bench failed: ${errorMessage(e)}`);
+    log(`bench failed: ${errorMessage(e)}`);
+    if (e instanceof Error && e.stack) log(e.stack);
     process.exit(1);
   },
 );

@@ -3,7 +3,7 @@
  * Exit codes: 0 all went in, 1 some file failed (the rest went in), 2 bad arguments or settings.
  */
 import { loadConfig, parseSettingFlags } from '../src/config';
-import { createEmbedder } from '../src/embed';
+import { createIngestEmbedder } from '../src/embed';
 import { errorMessage, isSobreError } from '../src/errors';
 import path from 'node:path';
 import { ingestPaths, type IngestProgress } from '../src/ingest/pipeline';
@@ -56,13 +56,16 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig(process.env, flags);
-  const embedder = await createEmbedder(config);
-  const knowledge = await openKnowledge(config, embedder);
+  const { embedder, concurrency, close } = await createIngestEmbedder(config);
+  const knowledge = await openKnowledge(config, embedder).catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
   try {
     const r = knowledge.opened;
     for (const w of r.warnings ?? []) console.error(`warning: ${w}`);
     if (r.added + r.removed > 0) console.error(`repaired the index after an interrupted run: ${r.added} vectors restored from the store, ${r.removed} removed`);
-    const s = await ingestPaths({ knowledge, embedder, settings: config }, paths, { prune, onProgress: progressPrinter() });
+    const s = await ingestPaths({ knowledge, embedder, settings: config, concurrency }, paths, { prune, onProgress: progressPrinter() });
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const f of s.failures) console.error(`failed: ${f.path}: ${f.reason}`);
     const stats = await knowledge.stats();
@@ -75,6 +78,7 @@ async function main(): Promise<number> {
     return s.failed > 0 ? 1 : 0;
   } finally {
     await knowledge.close();
+    await close();
   }
 }
 

@@ -49,7 +49,7 @@ export const SETTINGS = {
   maxFileBytes: { env: 'SOBRE_MAX_FILE_BYTES', kind: 'int', default: String(50 * 1024 * 1024), min: 1, doc: 'Larger files are refused at ingest' },
   hnswM: { env: 'SOBRE_HNSW_M', kind: 'int', default: '16', min: 2, max: 128, doc: 'HNSW graph degree M' },
   hnswEfConstruction: { env: 'SOBRE_HNSW_EF_CONSTRUCTION', kind: 'int', default: '200', min: 8, max: 2000, doc: 'HNSW efConstruction' },
-  hnswEfSearch: { env: 'SOBRE_HNSW_EF_SEARCH', kind: 'int', default: '64', min: 1, max: 2000, doc: 'HNSW efSearch' },
+  hnswEfSearch: { env: 'SOBRE_HNSW_EF_SEARCH', kind: 'int', default: '256', min: 1, max: 2000, doc: 'HNSW efSearch (256: recall@10 ≥ 0.98 against exact search at 100,000 chunks, docs/benchmarks.md)' },
   topK: { env: 'SOBRE_TOP_K', kind: 'int', default: '5', min: 1, max: 50, doc: 'Passages returned per question' },
   candidateK: { env: 'SOBRE_CANDIDATE_K', kind: 'int', default: '30', min: 1, max: 500, doc: 'Candidates taken from each retriever before fusion' },
   maxQuestionChars: { env: 'SOBRE_MAX_QUESTION_CHARS', kind: 'int', default: '1000', min: 10, max: 100000, doc: 'Longer questions are refused (413)' },
@@ -123,6 +123,8 @@ export const SETTINGS = {
   feedbackLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_FEEDBACK', kind: 'number', default: '0.5', min: 0, max: 1, doc: "Weight of a client's feedback on a direct answer, a reviewer's label weighing 1" },
   generatorLabelWeight: { env: 'SOBRE_LABEL_WEIGHT_GENERATOR', kind: 'number', default: '0.25', min: 0, max: 1, doc: "Weight of the generator's agreement with the router's candidate (a weak label)" },
   calibrationPollSeconds: { env: 'SOBRE_CALIBRATION_POLL_SECONDS', kind: 'int', default: '10', min: 1, max: 3600, doc: 'How often the service reads the calibration in force and the audit from the store (instances sharing it switch together)' },
+  workers: { env: 'SOBRE_WORKERS', kind: 'int', default: '0', min: 0, max: 256, doc: 'Serving processes sharing the port and SOBRE_DATA_DIR, a primary replacing any that dies (0 = one per core, 1 = a single process)' },
+  embedThreads: { env: 'SOBRE_EMBED_THREADS', kind: 'int', default: '0', min: 0, max: 256, doc: 'Threads embedding passages at ingest, each with its own copy of the model (0 = one per core, 1 = in the ingesting thread)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

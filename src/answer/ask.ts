@@ -10,6 +10,7 @@ import { buildPrompt, countTokensApprox, PROMPT_VERSION } from '../generate/prom
 import type { GenerateEvent, GenerateResult, Generator, GeneratorPassage, TokenUsage } from '../generate/types';
 import type { Embedder } from '../embed/types';
 import type { Knowledge } from '../knowledge/types';
+import { callStatusOf } from '../ledger/estimate';
 import type { ComputeLedger } from '../ledger/ledger';
 import type { AskOutcome } from '../ledger/types';
 import type { HybridRetriever } from '../retrieve/hybrid-retriever';
@@ -312,9 +313,11 @@ export class AskService {
   private async record(question: string, r: AskResponse, passages: readonly Passage[], pathCpuMs: number, generation: AskOutcome['generation'], generatorError?: string, original?: { promptTokens: number; completionTokens: number }): Promise<unknown> {
     const { ledger, config } = this.deps;
     if (!ledger) return undefined;
-    const counterfactualPromptTokens = original?.promptTokens ?? buildPrompt(question, toGeneratorPassages(passages), {
+    // Only an avoided call is estimated from the prompt it would have had: build it only then.
+    const avoided = callStatusOf({ route: r.route, generatorError }) === 'avoided';
+    const counterfactualPromptTokens = original?.promptTokens ?? (avoided ? buildPrompt(question, toGeneratorPassages(passages), {
       contextTokens: config.llmContextTokens, maxTokens: config.llmMaxTokens, countTokens: countTokensApprox,
-    }).promptTokens;
+    }).promptTokens : 0);
     try {
       const row = await ledger.record({
         at: new Date(), question, route: r.route, confidence: r.confidence,

@@ -89,6 +89,10 @@ export class Learner {
   observe(input: ObserveInput): void {
     const o = observationOf(input, this.opts.settings, this.now(), this.opts.random ?? Math.random);
     const write = (async () => {
+      // The router skipped the sentence's embedding; a generated answer gives this observation a
+      // label, so its features must be complete (that LLM call dwarfs one embedding).
+      const exactCosine = input.decision?.exactCosine;
+      if (input.generated && o.features && exactCosine) o.features.sentence_cosine = await exactCosine();
       await this.opts.store.addObservation(o);
       if (input.generated && o.candidate) {
         const a = agreement(input.question, input.generated, { answer: o.candidate.answer, title: o.candidate.title, shortAnswer: o.candidate.shortAnswer?.text });

@@ -52,6 +52,12 @@ export function observationOf(input: ObserveInput, settings: Pick<LearnerSetting
       chunkId: passage.chunkId, documentId: passage.documentId, title: passage.title, source: passage.source, passage: passage.text,
       passageStart: passage.start, sentenceStart: c.sentenceStart, sentenceEnd: c.sentenceEnd, answer: c.answer, shortAnswer: c.shortAnswer,
     } : null,
-    features: c && decision ? { ...decision.explanation.features } : null,
+    features: c && decision ? exactFeatures(decision) : null,
   };
+}
+
+/** The router's features, without the sentence's cosine where the router only estimated it. */
+function exactFeatures(decision: RouteDecision): Record<string, number> {
+  const { sentence_cosine: cosine, ...rest } = decision.explanation.features;
+  return decision.explanation.sentenceCosineComputed ? { ...rest, sentence_cosine: cosine } : rest;
 }

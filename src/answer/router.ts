@@ -31,6 +31,13 @@ export interface RouteExplanation {
   /** The sentence the router judged, whichever route it took. */
   candidateSentence: string | null;
   questionType: Evidence['question'];
+  /**
+   * False when the candidate sentence was not embedded because no cosine could have changed the
+   * route: `sentence_cosine` then holds the calibration's mean (contribution 0) and the confidence
+   * is an estimate within `confidenceRange`.
+   */
+  sentenceCosineComputed: boolean;
+  confidenceRange?: [number, number];
 }
 
 interface Common {
@@ -40,6 +47,11 @@ interface Common {
   candidate: DirectAnswer | null;
   /** The rule that decided before the model, if one did. */
   ruledOut: 'abstain' | 'generate' | null;
+  /**
+   * When the model decided without the sentence's cosine (`sentenceCosineComputed` false): computes
+   * it, for the learning loop, which must fit on the real value (observation.ts).
+   */
+  exactCosine?: () => Promise<number>;
 }
 
 export type RouteDecision =
@@ -61,12 +73,26 @@ function clip(text: string, focus: number): { text: string; offset: number } {
   return { text: `${start > 0 ? '…' : ''}${slice}${start + slice.length < text.length ? '…' : ''}`, offset: start };
 }
 
+/** The router's features except the sentence's cosine (which needs an embedding). */
+async function lexicalEvidence(question: string, passages: readonly Passage[], ctx: RouteContext, selector: LogisticModel | null): Promise<Evidence> {
+  const idf = await ctx.stats.idf(questionTerms(question));
+  return computeEvidence(question, passages, idf, selector);
+}
+
 /** The router's features for a question; calibration computes them through this same function. */
 export async function gatherEvidence(question: string, passages: readonly Passage[], ctx: RouteContext, selector: LogisticModel | null): Promise<Evidence> {
-  const idf = await ctx.stats.idf(questionTerms(question));
-  const evidence = computeEvidence(question, passages, idf, selector);
+  const evidence = await lexicalEvidence(question, passages, ctx, selector);
   if (evidence.best) evidence.features.sentence_cosine = await ctx.sentenceCosine(evidence.best, passages[evidence.best.passageIndex]);
   return evidence;
+}
+
+const COSINE = FEATURE_NAMES.indexOf('sentence_cosine');
+
+/** The probability with the sentence's cosine at each end of its range (−1 and 1), lowest first. */
+function cosineBounds(model: LogisticModel, x: number[]): [number, number] {
+  const at = (c: number) => predict(model, x.map((v, i) => (i === COSINE ? c : v)));
+  const [a, b] = [at(-1), at(1)];
+  return a <= b ? [a, b] : [b, a];
 }
 
 /** Abstain and reasoning rules come before the model: such questions never go direct. */
@@ -105,20 +131,36 @@ export class AnswerRouter {
   }
 
   async route(question: string, passages: readonly Passage[], ctx: RouteContext): Promise<RouteDecision> {
-    const evidence = await gatherEvidence(question, passages, ctx, this.calibration.selector);
+    const { model } = this.calibration;
+    const evidence = await lexicalEvidence(question, passages, ctx, this.calibration.selector);
+    const rule = ruledOut(evidence, passages.length, this.calibration.abstainBelowCoverage);
+    // The sentence's embedding is the costliest step of routing: skip it when no cosine could
+    // make the question direct (a rule decides, or even a cosine of 1 stays under the threshold).
+    let range: [number, number] | undefined;
+    if (evidence.best) {
+      evidence.features.sentence_cosine = model.means[COSINE];
+      range = cosineBounds(model, FEATURE_NAMES.map((n) => evidence.features[n]));
+      if (rule === null && range[1] >= this.point.threshold) {
+        evidence.features.sentence_cosine = await ctx.sentenceCosine(evidence.best, passages[evidence.best.passageIndex]);
+        range = undefined;
+      }
+    }
     const x = FEATURE_NAMES.map((n) => evidence.features[n]);
-    const probability = evidence.best ? predict(this.calibration.model, x) : 0;
+    const probability = evidence.best ? predict(model, x) : 0;
     const explanation: RouteExplanation = {
       features: evidence.features,
-      contributions: contributions(this.calibration.model, x),
+      contributions: contributions(model, x),
       threshold: this.point.threshold,
       abstainBelowCoverage: this.calibration.abstainBelowCoverage,
       candidateSentence: evidence.best?.text ?? null,
       questionType: evidence.question,
+      sentenceCosineComputed: evidence.best !== null && range === undefined,
+      ...(range ? { confidenceRange: range } : {}),
     };
-    const rule = ruledOut(evidence, passages.length, this.calibration.abstainBelowCoverage);
     const candidate = evidence.best ? directAnswer(evidence.best, passages) : null;
-    const common = { confidence: probability, explanation, candidate, ruledOut: rule };
+    const best = evidence.best;
+    const exactCosine = best && range && rule === null ? () => ctx.sentenceCosine(best, passages[best.passageIndex]) : undefined;
+    const common = { confidence: probability, explanation, candidate, ruledOut: rule, ...(exactCosine ? { exactCosine } : {}) };
     if (rule === 'abstain') {
       return { route: 'abstain', reason: 'The documents do not cover this question.', ...common };
     }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { SobreConfig } from '../config';
 import type { Embedder } from '../embed/types';
 import { errorMessage, SobreError } from '../errors';
-import type { Knowledge } from '../knowledge/types';
+import type { ChunkInput, FaqInput, Knowledge } from '../knowledge/types';
 import { chunkText } from './chunk';
 import { extractFaq } from './faq';
 import { sha256Hex } from './hash';
@@ -53,7 +53,7 @@ export interface IngestSummary {
 export interface IngestOptions {
   prune?: boolean;
   onProgress?: (p: IngestProgress) => void;
-  /** Seconds between index saves during a long run. */
+  /** Seconds between index saves during a long run (default 60: a save writes the whole index, and a crash only costs re-adding the vectors stored since). */
   saveIntervalSeconds?: number;
 }
 
@@ -77,6 +77,8 @@ export interface IngestTarget {
   signal?: AbortSignal;
   /** Told how many passages each embedding batch embedded (progress). */
   onEmbedded?: (passages: number) => void;
+  /** Documents prepared (chunked and embedded) at once by `ingestPaths` (default 1): an embedding pool's threads. */
+  concurrency?: number;
 }
 
 function checkNotAborted(signal: AbortSignal | undefined): void {
@@ -94,13 +96,20 @@ export function documentName(roots: readonly string[], file: string, source: str
   return relative.split(path.sep).join('/') + source.slice(file.length);
 }
 
-/** Ingest one loaded document under `name` (see `documentName`). */
-export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, name: string): Promise<{ documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number }> {
+type IngestedDocument = { documentId: number; outcome: DocumentOutcome; chunks: number; embedded: number; reused: number };
+
+/** A document chunked and embedded, not committed yet (or found unchanged). */
+type PreparedDocument =
+  | { unchanged: IngestedDocument }
+  | { unchanged: null; doc: LoadedDocument; name: string; contentHash: string; chunks: ChunkInput[]; vectors: Map<string, Float32Array>; faq: FaqInput[] };
+
+/** Everything but the commit: reads only, so several documents may be prepared at once. */
+async function prepareDocument(target: IngestTarget, doc: LoadedDocument, name: string): Promise<PreparedDocument> {
   const { knowledge, embedder, settings } = target;
   const contentHash = sha256Hex(`${INGEST_RULES_VERSION}\n${doc.title}\n${doc.text}`);
   const existing = await knowledge.findDocument(doc.source);
   if (existing && existing.contentHash === contentHash && existing.name === name) {
-    return { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 };
+    return { unchanged: { documentId: existing.id, outcome: 'unchanged', chunks: existing.chunks, embedded: 0, reused: 0 } };
   }
   const chunks = await chunkText(doc.text, settings);
   const known = await knowledge.knownChunkHashes(chunks.map((c) => c.hash));
@@ -120,22 +129,33 @@ export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, 
   const pairs = extractFaq(doc);
   const questionVectors = pairs.length > 0 ? await embedder.embed(pairs.map((p) => p.question), 'query') : [];
   const faq = pairs.map((p, i) => ({ ...p, vector: questionVectors[i] }));
+  return { unchanged: null, doc, name, contentHash, chunks, vectors: byHash, faq };
+}
+
+async function commitPrepared(target: IngestTarget, p: PreparedDocument): Promise<IngestedDocument> {
+  if (p.unchanged) return p.unchanged;
+  const { doc, name, contentHash, chunks, vectors, faq } = p;
   checkNotAborted(target.signal);
   await target.beforeWrite?.();
   checkNotAborted(target.signal);
-  const result = await knowledge.commitDocument(
+  const result = await target.knowledge.commitDocument(
     { source: doc.source, name, title: doc.title, format: doc.format, contentHash, size: Buffer.byteLength(doc.text) },
     chunks,
-    byHash,
+    vectors,
     faq,
   );
   return {
     documentId: result.documentId,
     outcome: result.created ? 'added' : 'updated',
     chunks: chunks.length,
-    embedded: toEmbed.size,
-    reused: chunks.length - toEmbed.size,
+    embedded: vectors.size,
+    reused: chunks.length - vectors.size,
   };
+}
+
+/** Ingest one loaded document under `name` (see `documentName`). */
+export async function ingestDocument(target: IngestTarget, doc: LoadedDocument, name: string): Promise<IngestedDocument> {
+  return commitPrepared(target, await prepareDocument(target, doc, name));
 }
 
 /** sha256 of a file's bytes, or null when it cannot be read or is too large (the loader then says why). */
@@ -185,8 +205,41 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
   const filesRead = new Set<string>();
   let chunksDone = 0;
   let lastSave = Date.now();
-  const saveEveryMs = (opts.saveIntervalSeconds ?? 10) * 1000;
+  const saveEveryMs = (opts.saveIntervalSeconds ?? 60) * 1000;
   const rate = () => chunksDone / Math.max(0.001, (Date.now() - started) / 1000);
+
+  // Up to `concurrency` documents are chunked and embedded at once (an embedding pool keeps every
+  // core busy); they are committed one at a time, in order.
+  const concurrency = Math.max(1, target.concurrency ?? 1);
+  type Outcome = { prepared: PreparedDocument } | { error: unknown };
+  interface FileState { file: string; rawHash: string | null; documents: number; pending: number; complete: boolean }
+  const inFlight: { doc: LoadedDocument; outcome: Promise<Outcome>; state: FileState; fileIndex: number }[] = [];
+
+  const finishOldest = async (): Promise<void> => {
+    const { doc, outcome, state, fileIndex } = inFlight.shift() as (typeof inFlight)[number];
+    try {
+      const o = await outcome;
+      if ('error' in o) throw o.error;
+      const r = await commitPrepared(target, o.prepared);
+      summary[r.outcome]++;
+      summary.chunksEmbedded += r.embedded;
+      summary.chunksReused += r.reused;
+      chunksDone += r.outcome === 'unchanged' ? 0 : r.chunks;
+      summary.documents.push({ source: doc.source, documentId: r.documentId, outcome: r.outcome, chunks: r.chunks });
+    } catch (e) {
+      state.complete = false;
+      summary.failures.push({ path: doc.source, reason: errorMessage(e) });
+    }
+    if (Date.now() - lastSave > saveEveryMs) {
+      await knowledge.flush();
+      lastSave = Date.now();
+    }
+    opts.onProgress?.({
+      filesDone: fileIndex, filesTotal: files.length, documents: summary.added + summary.updated + summary.unchanged,
+      chunks: chunksDone, chunksPerSecond: rate(), current: doc.source,
+    });
+    if (--state.pending === 0 && state.complete && state.rawHash) await knowledge.recordFile(state.file, state.rawHash, state.documents);
+  };
 
   for (const [i, file] of files.entries()) {
     const rawHash = await rawFileHash(file, settings.maxFileBytes);
@@ -205,31 +258,18 @@ export async function ingestPaths(target: IngestTarget, paths: readonly string[]
     summary.failures.push(...loaded.failures);
     notIngested.push(...loaded.skipped);
     if (loaded.documents.length > 0) filesRead.add(file);
-    let complete = loaded.failures.length === 0 && loaded.documents.length > 0;
+    const state: FileState = {
+      file, rawHash, documents: loaded.documents.length, pending: loaded.documents.length,
+      complete: loaded.failures.length === 0 && loaded.documents.length > 0,
+    };
     for (const doc of loaded.documents) {
       seen.add(doc.source);
-      try {
-        const r = await ingestDocument(target, doc, documentName(paths, file, doc.source));
-        summary[r.outcome]++;
-        summary.chunksEmbedded += r.embedded;
-        summary.chunksReused += r.reused;
-        chunksDone += r.outcome === 'unchanged' ? 0 : r.chunks;
-        summary.documents.push({ source: doc.source, documentId: r.documentId, outcome: r.outcome, chunks: r.chunks });
-      } catch (e) {
-        complete = false;
-        summary.failures.push({ path: doc.source, reason: errorMessage(e) });
-      }
-      if (Date.now() - lastSave > saveEveryMs) {
-        await knowledge.flush();
-        lastSave = Date.now();
-      }
-      opts.onProgress?.({
-        filesDone: i, filesTotal: files.length, documents: summary.added + summary.updated + summary.unchanged,
-        chunks: chunksDone, chunksPerSecond: rate(), current: doc.source,
-      });
+      const outcome = prepareDocument(target, doc, documentName(paths, file, doc.source)).then((prepared) => ({ prepared }), (error: unknown) => ({ error }));
+      inFlight.push({ doc, outcome, state, fileIndex: i });
+      while (inFlight.length >= concurrency) await finishOldest();
     }
-    if (complete && rawHash) await knowledge.recordFile(file, rawHash, loaded.documents.length);
   }
+  while (inFlight.length > 0) await finishOldest();
   if (opts.prune) summary.pruned = await pruneMissing(target, seen, filesRead);
   await knowledge.flush();
   summary.failed = summary.failures.length;

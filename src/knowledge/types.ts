@@ -78,6 +78,14 @@ export interface Candidate {
   denseRank: number | null;
 }
 
+/** Where a search's time went (wall ms), filled in when the caller passes one (benchmarks). */
+export interface SearchTimings {
+  /** FTS5: the best chunks by BM25, then BM25 of the chunks found densely only. */
+  lexicalMs: number;
+  /** HNSW: the nearest chunks, then the cosine of the chunks found lexically only. */
+  denseMs: number;
+}
+
 /** A chunk with the first document that contains it. */
 export interface ChunkSource {
   chunkId: number;
@@ -215,7 +223,7 @@ export interface Knowledge extends TermStats {
   readonly known: KnownAnswers;
 
   /** The best `k` chunks of each retriever, each scored on both signals, unranked. */
-  candidates(query: CandidateQuery, k: number): Promise<Candidate[]>;
+  candidates(query: CandidateQuery, k: number, timings?: SearchTimings): Promise<Candidate[]>;
   /** The chunks with their first document, in the order of `chunkIds` (missing ones skipped). */
   passages(chunkIds: readonly number[]): Promise<ChunkSource[]>;
 

@@ -22,8 +22,8 @@ import { requestContext } from './context';
 import { cors } from './cors';
 import { documentRoutes } from './documents';
 import { jobRoutes } from './job-routes';
-import type { JobQueue } from './jobs';
-import { addressRateLimit, deadline, keyRateLimit } from './limits';
+import type { JobQueue, JobView } from './jobs';
+import { addressRateLimit, deadline, keyRateLimit, type StoreFor } from './limits';
 import { localOnly, reportOpenLocally } from './local-access';
 import { requestLog, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
@@ -68,6 +68,12 @@ export interface AppDeps {
   isDraining?: () => boolean;
   /** False while ledger rows cannot be written (readiness says degraded). */
   ledgerWritable?: () => boolean;
+  /** Rate-limit counters shared by the workers of a cluster (cluster-client.ts); default: in memory. */
+  rateLimitStore?: StoreFor;
+  /** Set in a cluster's worker: its process id, sent as `x-sobre-worker` on every response. */
+  workerPid?: number;
+  /** Set in a cluster's worker: a job another worker runs (GET /v1/jobs/:id from any worker). */
+  jobsElsewhere?: (id: string) => Promise<JobView | null>;
 }
 
 /** Longest a writer waits for the questions in flight before it commits anyway (turns.ts). */
@@ -99,13 +105,20 @@ export function createApp(deps: AppDeps): express.Express {
     apiKeys: config.apiKeys, secret: config.sessionSecret, ttlMinutes: config.sessionTtlMinutes,
     authenticate: (key) => ring.lookup(key),
   });
-  const perKey = keyRateLimit(config.rateLimitPerKey);
+  const perKey = keyRateLimit(config.rateLimitPerKey, deps.rateLimitStore);
   const guard = (access: Access, timeoutMs = config.requestTimeoutMs): RequestHandler[] => [
     requireAccess(ring, access, (req, res) => sessions.identify(req, res)),
     ...(perKey ? [perKey] : []),
     deadline(timeoutMs, renderError),
   ];
 
+  const workerPid = deps.workerPid;
+  if (workerPid !== undefined) {
+    app.use((_req, res, next) => {
+      res.setHeader('x-sobre-worker', String(workerPid));
+      next();
+    });
+  }
   app.use(requestContext());
   app.use(requestLog(logger, { logQuestions: config.logQuestions, routeOf, onFinished: (m, r, s, sec) => metrics.observeRequest(m, r, s, sec) }));
   app.use((_req, res, next) => {
@@ -117,7 +130,7 @@ export function createApp(deps: AppDeps): express.Express {
   const corsHandler = cors(config.corsOrigins);
   if (corsHandler) app.use(corsHandler);
   app.use(optionsResponder(() => routes));
-  const perAddress = addressRateLimit(config.rateLimitPerIp);
+  const perAddress = addressRateLimit(config.rateLimitPerIp, deps.rateLimitStore);
   if (perAddress) app.use(perAddress);
 
   app.use(sessions.routes(ring.configured));
@@ -146,7 +159,7 @@ export function createApp(deps: AppDeps): express.Express {
     config, knowledge: deps.knowledge, embedder: deps.embedder, jobs: deps.jobs, metrics, before: guard('admin'), beforeUpload: guard('admin', config.uploadTimeoutMs),
     beforeWrite: deps.beforeWrite ?? (() => turns.drained(COMMIT_WAIT_MS)),
   }));
-  app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin') }));
+  app.use(jobRoutes({ jobs: deps.jobs, before: guard('admin'), elsewhere: deps.jobsElsewhere }));
   if (deps.ledger) {
     // The report router answers a bad period itself, not as a problem document: check it first.
     // Out of the box (no keys, loopback) open to this machine's user; otherwise admin (local-access.ts).

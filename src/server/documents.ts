@@ -35,7 +35,7 @@ import { httpError } from './problem';
 import { inBackground } from './service-embedder';
 import { documentIdParamsSchema, noQuerySchema, parseOr400, uploadedFilesSchema } from './schemas';
 import { incomingName } from './upload-names';
-import { ingestUploads, INCOMING_DIR, removeUploadIfUnused, uploadsDir, type FileResult } from './uploads';
+import { incomingDir, ingestUploads, removeUploadIfUnused, type FileResult } from './uploads';
 
 export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap' | 'embedBatchSize'>;
 
@@ -100,7 +100,7 @@ function summary(files: readonly FileResult[]) {
 export function documentRoutes(deps: DocumentRouteDeps): express.Router {
   const { config, knowledge, embedder, jobs, metrics } = deps;
   const router = express.Router();
-  const incoming = path.join(uploadsDir(config.dataDir), INCOMING_DIR);
+  const incoming = incomingDir(config.dataDir);
   const upload = multer({
     storage: multer.diskStorage({
       // A folder per file, so the file keeps the client's name (an untitled document is titled by it).

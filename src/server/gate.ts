@@ -11,10 +11,21 @@ export class Mutex {
   private tail: Promise<void> = Promise.resolve();
   private waiting = 0;
 
+  /** `lease`: a lock shared with other processes (cluster-client.ts), also held during each turn. */
+  constructor(private readonly lease?: () => Promise<Release>) {}
+
   /** Run `fn` after every earlier `run` has settled. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     this.waiting++;
-    const result = this.tail.then(fn);
+    const lease = this.lease;
+    const result = this.tail.then(lease ? async () => {
+      const release = await lease();
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    } : fn);
     this.tail = result.then(
       () => void this.waiting--,
       () => void this.waiting--,

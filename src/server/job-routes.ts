@@ -11,7 +11,7 @@
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { contextOf } from './context';
-import type { Job, JobQueue } from './jobs';
+import type { Job, JobQueue, JobView } from './jobs';
 import { httpError } from './problem';
 import { jobIdParamsSchema, noQuerySchema, parseOr400 } from './schemas';
 
@@ -48,14 +48,15 @@ export async function answerWithJob(job: Job, req: Request, res: Response, next:
   else next(job.thrown ?? httpError(503, 'cancelled', job.view().error?.detail ?? 'Cancelled', { headers: { 'retry-after': '5' } }));
 }
 
-export function jobRoutes(deps: { jobs: JobQueue; before: RequestHandler[] }): express.Router {
+/** `elsewhere`: in a cluster's worker, the job as another worker has it (cluster-client.ts). */
+export function jobRoutes(deps: { jobs: JobQueue; before: RequestHandler[]; elsewhere?: (id: string) => Promise<JobView | null> }): express.Router {
   const router = express.Router();
-  router.get('/v1/jobs/:id', ...deps.before, (req: Request, res: Response) => {
+  router.get('/v1/jobs/:id', ...deps.before, async (req: Request, res: Response) => {
     parseOr400(noQuerySchema, req.query, 'query');
     const { id } = parseOr400(jobIdParamsSchema, req.params, 'path');
-    const job = deps.jobs.get(id);
+    const job = deps.jobs.get(id)?.view() ?? (await deps.elsewhere?.(id)) ?? null;
     if (!job) throw httpError(404, 'not_found', `No job ${id}: jobs are kept for an hour, and forgotten when the service restarts (GET /v1/documents lists what is in)`);
-    res.set('cache-control', 'no-store').json(job.view());
+    res.set('cache-control', 'no-store').json(job);
   });
   return router;
 }

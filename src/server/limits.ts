@@ -1,22 +1,27 @@
 /**
- * Request limits: per-address and per-key rate limits (express-rate-limit, in memory, one-minute
- * windows, 429 problem with Retry-After), a deadline per request (503 problem when nothing was
+ * Request limits: per-address and per-key rate limits (express-rate-limit, one-minute windows,
+ * counted in memory or, with several workers, in the primary: `StoreFor`, 429 problem with Retry-After), a deadline per request (503 problem when nothing was
  * sent in time; the work in progress sees its abort signal), and content-type guards (415).
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { contextOf } from './context';
 import { httpError } from './problem';
 
 const WINDOW_MS = 60_000;
 
-function limiter(perMinute: number, what: string, key: (req: Request, res: Response) => string, skip: (req: Request, res: Response) => boolean): RequestHandler {
+/** Where a limiter's counters live, by its identifier (default: this process's memory). */
+export type StoreFor = (identifier: string) => Store;
+
+function limiter(perMinute: number, what: string, key: (req: Request, res: Response) => string, skip: (req: Request, res: Response) => boolean, storeFor?: StoreFor): RequestHandler {
+  const identifier = what.replace(/\W+/g, '-');
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    identifier: what.replace(/\W+/g, '-'),
+    identifier,
+    ...(storeFor ? { store: storeFor(identifier) } : {}),
     keyGenerator: key,
     skip,
     validate: { xForwardedForHeader: false },
@@ -27,15 +32,15 @@ function limiter(perMinute: number, what: string, key: (req: Request, res: Respo
 }
 
 /** Every request from one client address, health probes excepted. `null` when off (0). */
-export function addressRateLimit(perMinute: number): RequestHandler | null {
+export function addressRateLimit(perMinute: number, storeFor?: StoreFor): RequestHandler | null {
   if (perMinute <= 0) return null;
-  return limiter(perMinute, 'from this address', (req) => ipKeyGenerator(req.ip ?? 'unknown'), (req) => req.path === '/healthz' || req.path === '/readyz');
+  return limiter(perMinute, 'from this address', (req) => ipKeyGenerator(req.ip ?? 'unknown'), (req) => req.path === '/healthz' || req.path === '/readyz', storeFor);
 }
 
 /** Every authenticated request, per key name (after `requireAccess`). */
-export function keyRateLimit(perMinute: number): RequestHandler | null {
+export function keyRateLimit(perMinute: number, storeFor?: StoreFor): RequestHandler | null {
   if (perMinute <= 0) return null;
-  return limiter(perMinute, 'with this API key', (_req, res) => `key:${contextOf(res).keyName ?? ''}`, (_req, res) => contextOf(res).keyName === null);
+  return limiter(perMinute, 'with this API key', (_req, res) => `key:${contextOf(res).keyName ?? ''}`, (_req, res) => contextOf(res).keyName === null, storeFor);
 }
 
 /**

@@ -5,13 +5,18 @@
  * SIGTERM/SIGINT: stop accepting, finish in-flight requests and writes (10 s at most), save the
  * index, close the database, exit 0 (1 if work had to be cut). The process is gone within the
  * grace period whatever stdout does (closed, or not read: see log-sink.ts).
+ * SOBRE_WORKERS > 1: this process becomes the primary of that many serving workers (cluster.ts),
+ * each running the code below; the primary logs `listening` once they all serve.
  */
+import cluster from 'node:cluster';
+import os from 'node:os';
 import { loadConfig, parseSettingFlags } from '../config';
 import { errorMessage, isSobreError } from '../errors';
 import { LogSink } from './log-sink';
+import { runPrimary } from './cluster';
+import { ClusterClient } from './cluster-client';
 import { reportOpenLocally } from './local-access';
 import { createLogger } from './logger';
-import { createService } from './service';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Time left, within the grace period, to save the index and close the database. */
@@ -25,7 +30,17 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, flags);
   const sink = new LogSink();
   const logger = createLogger(config.logLevel, sink);
-  const service = await createService(config, { logger, defaultMetrics: true });
+  const exit = (code: number) => {
+    void sink.drain(LOG_DRAIN_MS).then(() => process.exit(code));
+  };
+  const workers = config.workers || os.availableParallelism();
+  if (workers > 1 && cluster.isPrimary) {
+    runPrimary({ workers, dataDir: config.dataDir, logger, graceMs: SHUTDOWN_GRACE_MS, exit });
+    return;
+  }
+  const { createService } = await import('./service'); // not in a primary: it loads the models' code
+  const clusterClient = cluster.isWorker ? new ClusterClient() : undefined;
+  const service = await createService(config, { logger, defaultMetrics: true, cluster: clusterClient });
   const { knowledge, router } = service.deps;
   const repair = knowledge.opened;
   for (const w of repair.warnings ?? []) logger.warn({ setting: 'SOBRE_DATA_DIR' }, w);
@@ -40,19 +55,21 @@ async function main(): Promise<void> {
   const { url, port } = await service.listen();
   const stats = await knowledge.stats();
   logger.info({
+    ...(clusterClient ? { worker: process.pid } : {}),
     url, port, documents: stats.documents, chunks: stats.chunks, threshold: router.point.threshold, targetPrecision: config.targetPrecision,
     keysConfigured: config.apiKeys.length, generator: config.generator,
-  }, 'listening');
+  }, clusterClient ? 'worker listening' : 'listening');
+  clusterClient?.ready(url, port);
   if (reportOpenLocally(config.apiKeys.length > 0, config.host)) {
     logger.info({ dashboard: `${url}/report` }, 'no API keys and bound to loopback: the report and dashboard are open to this machine (set SOBRE_API_KEYS to require a key)');
   } else if (config.apiKeys.length === 0) {
     logger.warn({ host: config.host }, 'no API keys on a non-loopback address: the report, dashboard and admin routes are closed until SOBRE_API_KEYS is set');
   }
 
-  const exit = (code: number) => {
-    void sink.drain(LOG_DRAIN_MS).then(() => process.exit(code));
-  };
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref(); // whatever hangs below
     service.shutdown(SHUTDOWN_GRACE_MS - CLOSE_RESERVE_MS).then(
@@ -68,6 +85,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone stops too (nothing would replace it or share its limits).
+  if (clusterClient) process.once('disconnect', () => stop('primary gone'));
 }
 
 main().catch((e: unknown) => {

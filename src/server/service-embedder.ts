@@ -7,9 +7,11 @@
  *   waiting, see `TurnQueue.quiet`);
  * - a bounded LRU cache for everything else (a question, the sentences the router compares it
  *   with): a repeated question or a sentence seen before costs no model call. Background work
- *   bypasses it, so uploads do not evict it.
+ *   bypasses it, so uploads do not evict it;
+ * - questions asked at the same time are embedded in one model call (`embed/batching.ts`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { batchingEmbedder, type BatchingOptions } from '../embed/batching';
 import type { Embedder, EmbedRole } from '../embed/types';
 
 const MAX_CACHED_CHARS = 2000;
@@ -32,9 +34,15 @@ export interface ServiceEmbedderOptions {
   cacheEntries: number;
   /** What background work waits for before each text (default: one event-loop turn). */
   pause?: () => Promise<void>;
+  /** How questions asked together are batched (null: each alone). */
+  batch?: BatchingOptions | null;
 }
 
-export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTurn }: ServiceEmbedderOptions): ServiceEmbedder {
+/** A question waits at most 1 ms for others: under load the batch fills long before. */
+const DEFAULT_BATCH: BatchingOptions = { maxBatch: 16, waitMs: 1 };
+
+export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTurn, batch = DEFAULT_BATCH }: ServiceEmbedderOptions): ServiceEmbedder {
+  const foreground = batch ? batchingEmbedder(inner, batch) : inner;
   const cache = new Map<string, Float32Array>();
   let hits = 0;
   let misses = 0;
@@ -53,7 +61,7 @@ export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTur
     hits += texts.length - missing.length;
     misses += missing.length;
     if (missing.length > 0) {
-      const vectors = await inner.embed(missing.map((i) => texts[i]), role);
+      const vectors = await foreground.embed(missing.map((i) => texts[i]), role);
       missing.forEach((i, j) => {
         out[i] = vectors[j];
         if (texts[i].length > MAX_CACHED_CHARS) return;
@@ -74,7 +82,7 @@ export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTur
       return misses;
     },
     async embed(texts: readonly string[], role?: EmbedRole): Promise<Float32Array[]> {
-      if (!background.getStore()) return cacheEntries > 0 ? cached(texts, role) : inner.embed(texts, role);
+      if (!background.getStore()) return cacheEntries > 0 ? cached(texts, role) : foreground.embed(texts, role);
       const out: Float32Array[] = [];
       for (const text of texts) {
         await pause();

@@ -16,6 +16,7 @@ import type { Generator } from '../generate/types';
 import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
 import { COMMIT_WAIT_MS, createApp } from './app';
 import { KeyRing } from './auth';
+import type { ClusterClient } from './cluster-client';
 import { gateGenerator, Mutex, Semaphore } from './gate';
 import { JobQueue } from './jobs';
 import { inBackground, serviceEmbedder } from './service-embedder';
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Process metrics (CPU, memory, event loop) in /metrics; on in main. */
   defaultMetrics?: boolean;
+  /** Set in a worker of a cluster (SOBRE_WORKERS > 1): writes take the shared lease, rate limits count in the primary. */
+  cluster?: ClusterClient;
 }
 
 export interface Service {
@@ -77,9 +80,12 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     onKnownFailure: (what, err) => logger.warn({ err, what }, 'known questions unavailable: answered without them'),
     onLearnerError: (what, err) => logger.warn({ err, what }, 'learning loop'),
   });
+  const cluster = opts.cluster;
+  const writer = new Mutex(cluster ? () => cluster.lease() : undefined);
   try {
     prepareUploads(config.dataDir);
-    for (const file of await removeOrphanUploads(deps.knowledge, config.dataDir)) {
+    // Under the writer lock: another worker's upload in progress is not an orphan.
+    for (const file of await writer.run(() => removeOrphanUploads(deps.knowledge, config.dataDir))) {
       logger.warn({ file }, 'removed an uploaded file no document comes from (the service stopped between moving it in and committing it)');
     }
   } catch (e) {
@@ -89,14 +95,15 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   // The calibration in force may change in another process sharing the store (docs/learning.md).
   const poll = deps.learner ? setInterval(() => void deps.learner?.refresh().catch((err: unknown) => logger.warn({ err }, 'learning refresh')), config.calibrationPollSeconds * 1000) : null;
   poll?.unref();
-  const writer = new Mutex();
   const jobs = new JobQueue(writer);
   const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder, learning: deps.learner });
   let draining = false;
   const app = createApp({
     config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, jobs, turns, beforeWrite, metrics, logger,
     isDraining: () => draining, ledgerWritable: () => ledgerWritable,
+    ...(cluster ? { rateLimitStore: (limiter: string) => cluster.rateLimitStore(limiter), workerPid: process.pid, jobsElsewhere: (id: string) => cluster.findJob(id) } : {}),
   });
+  cluster?.serveJobs((id) => jobs.get(id)?.view() ?? null);
   let server: Server | null = null;
   let stopped: Promise<{ clean: boolean }> | null = null;
   const inFlight = new Set<ServerResponse>();

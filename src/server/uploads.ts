@@ -7,6 +7,7 @@
  * A file is moved into the uploads folder once it loaded, before its documents are committed:
  * a crash in between leaves a file no document comes from, which the next start removes.
  */
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, SobreError } from '../errors';
@@ -41,11 +42,20 @@ export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, UPLOADS_DIR);
 }
 
+/**
+ * Where this process receives uploads: in a cluster's worker, a folder of its own inside
+ * INCOMING_DIR (the primary removes a dead worker's, cluster.ts); otherwise INCOMING_DIR.
+ */
+export function incomingDir(dataDir: string): string {
+  const all = path.join(uploadsDir(dataDir), INCOMING_DIR);
+  return cluster.isWorker ? path.join(all, String(process.pid)) : all;
+}
+
 /** At start-up: the uploads folder exists, and the temp files of uploads cut short by a crash are gone. */
 export function prepareUploads(dataDir: string): void {
   const root = uploadsDir(dataDir);
   try {
-    fs.rmSync(path.join(root, INCOMING_DIR), { recursive: true, force: true });
+    fs.rmSync(incomingDir(dataDir), { recursive: true, force: true });
     fs.mkdirSync(root, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -17,7 +17,7 @@ export interface RunningService {
 export function startService(env: Record<string, string>, timeoutMs = 180_000): Promise<RunningService> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/server/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SOBRE_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SOBRE_LOG_LEVEL: 'info', SOBRE_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

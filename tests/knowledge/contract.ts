@@ -83,6 +83,16 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
       expect(p.end).toBe(p.text.length);
     });
 
+    test('a search given a timings object says where its time went', async () => {
+      await commit(k, '/docs/a.md', ['alpha one', 'beta two']);
+      const [vector] = await embedder.embed(['alpha']);
+      const timings = { lexicalMs: Number.NaN, denseMs: Number.NaN };
+      const found = await k.candidates({ text: 'alpha', vector }, 5, timings);
+      expect(found.length).toBeGreaterThan(0);
+      expect(timings.lexicalMs).toBeGreaterThanOrEqual(0);
+      expect(timings.denseMs).toBeGreaterThanOrEqual(0);
+    });
+
     test('passages keep the order asked and skip unknown ids', async () => {
       await commit(k, '/docs/a.md', ['alpha one', 'beta two', 'gamma three']);
       const ids = (await search(k, 'alpha beta gamma')).map((c) => c.chunkId).sort((a, b) => b - a);

@@ -83,6 +83,20 @@ describe('SobreStore', () => {
     expect(store.lexicalSearch('"consommations"', 5)).toHaveLength(1);
   });
 
+  it('scores given chunks in the same pass as the search, as a search that found them would', () => {
+    const texts = ['solar panels make electricity', 'solar heat for water', 'panels of wood', 'rivers and lakes', 'solar solar solar wind'];
+    const r = store.replaceDocument(doc('a'), texts.map((t, i) => chunk(i, `h${i}`, t)), new Map(texts.map((_, i) => [`h${i}`, vec(i / 10)])));
+    const ids = r.addedChunks.map((c) => c.id);
+    const query = '"solar" OR "panels"';
+    const all = store.lexicalSearch(query, 10);
+    const { top, scores } = store.lexicalSearchAndScore(query, 2, [ids[2], ids[3], ids[4]]);
+    expect(top).toEqual(all.slice(0, 2));
+    expect(scores.get(ids[2])).toBe(all.find((h) => h.chunkId === ids[2])?.bm25);
+    expect(scores.get(ids[4])).toBe(all.find((h) => h.chunkId === ids[4])?.bm25);
+    expect(scores.has(ids[3])).toBe(false); // does not match
+    expect(scores.get(ids[2])).toBeGreaterThan(0);
+  });
+
   it('gives rarer terms a higher IDF', () => {
     store.replaceDocument(doc('a'), [chunk(0, 'x', 'energy saved'), chunk(1, 'y', 'energy used'), chunk(2, 'z', 'water')], new Map([['x', vec(0.1)], ['y', vec(0.2)], ['z', vec(0.3)]]));
     const [energy, water, unknown] = ['energy', 'water', 'unknown'].map((w) => stem(w));

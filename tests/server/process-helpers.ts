@@ -32,7 +32,7 @@ export interface Spawned {
 export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<Spawned> {
   const child = spawn(process.execPath, [MAIN], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', SOBRE_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', SOBRE_LOG_LEVEL: 'info', SOBRE_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];

@@ -67,3 +67,16 @@ test('background work waits for its pause before each text; a question does not'
   await e.embed(['q']); // a question: no pause
   expect(log).toEqual(['embed q']);
 });
+
+test('questions asked at the same time share one model call; background texts never join it', async () => {
+  const inner = new BlockingEmbedder();
+  const e = serviceEmbedder(inner, { cacheEntries: 0 });
+  const questions = ['alpha beta', 'gamma', 'delta epsilon zeta'];
+  const got = await Promise.all(questions.map((q) => e.embed([q], 'query')));
+  expect(inner.calls).toEqual([3]);
+  const direct = await new HashEmbedder().embed(questions);
+  got.forEach(([v], i) => expect(Array.from(v)).toEqual(Array.from(direct[i])));
+  inner.calls = [];
+  await Promise.all([inBackground(() => e.embed(['upload one', 'upload two'], 'passage')), e.embed(['a question'], 'query')]);
+  expect(inner.calls.sort()).toEqual([1, 1, 1]);
+});

@@ -21,7 +21,7 @@ import { REPLICA_POSITION, type SqliteKnowledge, type SqliteKnowledgeConfig } fr
 import { openReplica, REPLICA_DIR } from './replica';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
-  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SyncReport,
+  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SearchTimings, SyncReport,
 } from '../types';
 import { PgKnownAnswers } from './known-answers';
 import { KNOWLEDGE_MIGRATIONS } from './schema';
@@ -145,9 +145,9 @@ export class PostgresKnowledge implements Knowledge {
     await this.checking;
   }
 
-  async candidates(query: CandidateQuery, k: number): Promise<Candidate[]> {
+  async candidates(query: CandidateQuery, k: number, timings?: SearchTimings): Promise<Candidate[]> {
     await this.catchUp();
-    return this.replica.candidates(query, k);
+    return this.replica.candidates(query, k, timings);
   }
 
   passages(chunkIds: readonly number[]): Promise<ChunkSource[]> {

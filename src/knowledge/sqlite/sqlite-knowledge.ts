@@ -19,7 +19,7 @@ import { DATABASE_FILE } from '../../sqlite/database';
 import { contentWords, words } from '../../text/tokens';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
-  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SyncReport,
+  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SearchTimings, SyncReport,
 } from '../types';
 import { SqliteKnownAnswers } from './known-answers';
 import { SobreStore, type ReplicaBatch } from './store';
@@ -151,28 +151,34 @@ export class SqliteKnowledge implements Knowledge {
     else this.sync();
   }
 
-  async candidates(query: CandidateQuery, k: number): Promise<Candidate[]> {
+  async candidates(query: CandidateQuery, k: number, timings?: SearchTimings): Promise<Candidate[]> {
     this.sync();
-    const match = ftsQuery(query.text);
+    const t0 = performance.now();
+    // Dense first: the lexical pass then scores its candidates in the same scan (store.lexicalSearchAndScore).
+    const dense = this.index.search(query.vector, k);
+    const t1 = performance.now();
+    const lexical = this.store.lexicalSearchAndScore(ftsQuery(query.text), k, dense.map((h) => h.label));
+    const t2 = performance.now();
     const byId = new Map<number, Candidate>();
-    this.store.lexicalSearch(match, k).forEach((h, i) => {
+    lexical.top.forEach((h, i) => {
       byId.set(h.chunkId, { chunkId: h.chunkId, bm25: h.bm25, cosine: Number.NaN, lexicalRank: i + 1, denseRank: null });
     });
-    this.index.search(query.vector, k).forEach((h, i) => {
+    dense.forEach((h, i) => {
       const c = byId.get(h.label);
       if (c) {
         c.cosine = h.cosine;
         c.denseRank = i + 1;
-      } else byId.set(h.label, { chunkId: h.label, bm25: Number.NaN, cosine: h.cosine, lexicalRank: null, denseRank: i + 1 });
+      } else byId.set(h.label, { chunkId: h.label, bm25: lexical.scores.get(h.label) ?? 0, cosine: h.cosine, lexicalRank: null, denseRank: i + 1 });
     });
     const all = [...byId.values()];
-    const bm25 = this.store.lexicalScores(match, all.filter((c) => Number.isNaN(c.bm25)).map((c) => c.chunkId));
     for (const c of all) {
-      if (Number.isNaN(c.bm25)) c.bm25 = bm25.get(c.chunkId) ?? 0;
-      if (Number.isNaN(c.cosine)) {
-        const v = this.store.vector(c.chunkId);
-        c.cosine = v ? dot(query.vector, v) : 0;
-      }
+      if (!Number.isNaN(c.cosine)) continue;
+      const v = this.store.vector(c.chunkId);
+      c.cosine = v ? dot(query.vector, v) : 0;
+    }
+    if (timings) {
+      timings.denseMs = t1 - t0 + (performance.now() - t2);
+      timings.lexicalMs = t2 - t1;
     }
     return all;
   }

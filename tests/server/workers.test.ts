@@ -1,0 +1,229 @@
+/**
+ * SOBRE_WORKERS=2: the compiled server as a real cluster (a primary and two serving processes
+ * with USE-lite, one SQLite data folder). Each client below keeps one connection open, so it
+ * talks to one worker, named by the `x-sobre-worker` header (its pid).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { makeTempDir, removeDir } from '../helpers/temp';
+import { formWith, writeCalibration, writeCorpus } from './helpers';
+import { buildServer, spawnServer, type Spawned } from './process-helpers';
+
+const KEY = 'workers-key-0123456789abcdef';
+const BURST_KEY = 'workers-burst-0123456789abcdef';
+const KEY_LIMIT_PER_MIN = 100;
+
+interface Reply {
+  status: number;
+  worker: number;
+  json: Record<string, unknown>;
+}
+
+/** One kept-alive connection: every request goes to the worker that accepted it. */
+class Client {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  worker = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly key = KEY,
+  ) {}
+
+  async request(method: string, route: string, body?: { json: unknown } | { form: FormData }, extra: Record<string, string> = {}): Promise<Reply> {
+    let payload: Buffer | undefined;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...extra };
+    if (body && 'json' in body) {
+      payload = Buffer.from(JSON.stringify(body.json));
+      headers['content-type'] = 'application/json';
+    } else if (body) {
+      const encoded = new Request('http://form', { method: 'POST', body: body.form });
+      payload = Buffer.from(await encoded.arrayBuffer());
+      headers['content-type'] = encoded.headers.get('content-type') ?? '';
+    }
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request(`${this.url}${route}`, { method, agent: this.agent, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: Number(res.headers['x-sobre-worker']), json: JSON.parse(text) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    if (this.worker !== 0 && reply.worker !== this.worker) throw new Error(`the connection moved from worker ${this.worker} to ${reply.worker}`);
+    this.worker = reply.worker;
+    return reply;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Two clients connected to two different workers (new connections go round the workers). */
+async function clientsOnTwoWorkers(url: string, key = KEY): Promise<[Client, Client]> {
+  const first = new Client(url, key);
+  await first.request('GET', '/v1/documents');
+  for (let i = 0; i < 20; i++) {
+    const other = new Client(url, key);
+    await other.request('GET', '/v1/documents');
+    if (other.worker !== first.worker) return [first, other];
+    other.close();
+  }
+  throw new Error('every new connection went to the same worker');
+}
+
+const upload = (c: Client, name: string, content: string) => c.request('POST', '/v1/documents', { form: formWith([{ name, content }]) });
+const ask = (c: Client, question: string) => c.request('POST', '/v1/ask', { json: { question } });
+const documentNames = async (c: Client) => ((await c.request('GET', '/v1/documents')).json.documents as { name: string }[]).map((d) => d.name).sort();
+
+function note(topic: string, fact: string): string {
+  return `# The ${topic}\n\n${fact}\nNothing else in this note concerns the ${topic}.\n`;
+}
+
+describe('two workers over one data folder', () => {
+  let root: string;
+  let s: Spawned;
+  let a: Client;
+  let b: Client;
+
+  beforeAll(async () => {
+    buildServer();
+    root = makeTempDir('sobre-workers-');
+    s = await spawnServer({
+      SOBRE_WORKERS: '2',
+      SOBRE_DATA_DIR: path.join(root, 'data'),
+      SOBRE_CORPUS_DIR: writeCorpus(path.join(root, 'corpus')),
+      SOBRE_CALIBRATION: writeCalibration(root),
+      SOBRE_EMBEDDER: 'use-lite',
+      SOBRE_API_KEYS: `test:${KEY},burst:${BURST_KEY}`,
+      SOBRE_RATE_LIMIT_KEY_PER_MIN: String(KEY_LIMIT_PER_MIN),
+      SOBRE_GENERATOR: 'none',
+    }, 240_000);
+    [a, b] = await clientsOnTwoWorkers(s.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    a?.close();
+    b?.close();
+    if (s && s.child.exitCode === null) {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+    removeDir(root);
+  });
+
+  it('answers from the same store on both workers, and logs listening once both serve', async () => {
+    expect(s.lines.filter((l) => l.msg === 'listening')).toEqual([expect.objectContaining({ workers: 2 })]);
+    for (const c of [a, b]) {
+      const r = await ask(c, 'What port does Sobre listen on by default?');
+      expect(r.status).toBe(200);
+      expect(JSON.stringify(r.json.citations)).toContain('port.md');
+    }
+    expect(await documentNames(a)).toEqual(await documentNames(b));
+  });
+
+  it('an upload through one worker is answered from by the other at once', async () => {
+    const up = await upload(a, 'lighthouse.md', note('lighthouse', 'The Skerryvore lighthouse keeper feeds the seven grey cats every morning at dawn.'));
+    expect(up.status).toBe(200);
+    const r = await ask(b, 'Who feeds the grey cats at the Skerryvore lighthouse?');
+    expect(r.status).toBe(200);
+    expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
+  });
+
+  it('uploads to both workers at once are all committed, one at a time, with no busy-database failure', async () => {
+    const before = await documentNames(a);
+    const extra = [new Client(s.url), new Client(s.url)];
+    const clients = [a, b, ...extra, a, b];
+    const replies = await Promise.all(clients.map((c, i) => upload(c, `parallel-${i}.md`, note(`garden ${i}`, `Garden ${i} grows ${i + 3} kinds of tulips along its northern wall. `.repeat(30)))));
+    for (const c of extra) c.close();
+    for (const r of replies) {
+      expect(r.status).toBe(200);
+      expect((r.json.files as { status: string }[])[0].status).toBe('added');
+    }
+    expect(new Set(replies.map((r) => r.worker)).size).toBe(2);
+    const after = await documentNames(b);
+    expect(after).toEqual([...before, ...clients.map((_, i) => `parallel-${i}.md`)].sort());
+    expect(s.stderr()).not.toMatch(/SQLITE_BUSY|database is locked/i);
+    expect(JSON.stringify(s.lines)).not.toMatch(/SQLITE_BUSY|database is locked/i);
+  });
+
+  it('a job handed off by one worker is followed through the other', async () => {
+    const form = formWith([{ name: 'lantern.md', content: note('lantern', 'The brass lantern in the boathouse burns whale oil.') }]);
+    const handed = await a.request('POST', '/v1/documents', { form }, { prefer: 'respond-async' });
+    expect(handed.status).toBe(202);
+    const id = String(handed.json.id);
+    let view: Record<string, unknown> = {};
+    for (let i = 0; i < 60 && view.status !== 'succeeded'; i++) {
+      const r = await b.request('GET', `/v1/jobs/${id}`);
+      expect([r.status, r.worker]).toEqual([200, b.worker]);
+      view = r.json;
+      if (view.status !== 'succeeded') await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(view).toMatchObject({ id, kind: 'upload', status: 'succeeded' });
+    expect((await b.request('GET', '/v1/jobs/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('counts a rate limit across the workers, not per worker', async () => {
+    const [c1, c2] = await clientsOnTwoWorkers(s.url, BURST_KEY);
+    try {
+      const statuses: number[] = [200, 200]; // the two requests that found the workers
+      const served = new Set<number>();
+      for (let i = 0; statuses.length < KEY_LIMIT_PER_MIN + 1; i++) {
+        const r = await (i % 2 ? c2 : c1).request('GET', '/v1/documents');
+        statuses.push(r.status);
+        served.add(r.worker);
+      }
+      expect(served.size).toBe(2);
+      expect(statuses.filter((st) => st === 200)).toHaveLength(KEY_LIMIT_PER_MIN);
+      expect(statuses.at(-1)).toBe(429);
+    } finally {
+      c1.close();
+      c2.close();
+    }
+  });
+
+  it('a worker killed with -9, even mid-upload, is replaced, frees the write lock and loses nothing committed', async () => {
+    const committed = await documentNames(b);
+    const victim = a.worker;
+    const survivor = b.worker;
+    // A long upload on the victim (about 75 passages to embed): it holds the write lock when it dies.
+    const big = note('archive', Array.from({ length: 1200 }, (_, i) => `Shelf ${i} of the archive holds ${i * 7} maps of harbour ${i}.`).join(' '));
+    const dying = upload(a, 'archive.md', big).then((r) => `answered ${r.status} by ${r.worker}: ${JSON.stringify(r.json)}`, () => 'cut off');
+    const incoming = path.join(root, 'data', 'uploads', '.incoming');
+    const received = () => fs.existsSync(incoming) && fs.readdirSync(incoming, { recursive: true }).some((f) => String(f).endsWith('archive.md'));
+    for (let i = 0; i < 500 && !received(); i++) await new Promise((r) => setTimeout(r, 10));
+    process.kill(victim, 'SIGKILL');
+    expect(await dying).toBe('cut off');
+    a.close();
+    const exited = await s.waitFor((l) => l.msg === 'worker exited: starting a replacement' && l.worker === victim, 30_000);
+    expect(exited).toMatchObject({ signal: 'SIGKILL', heldLease: true });
+    const replaced = await s.waitFor((l) => l.msg === 'worker listening' && l.worker !== victim && l.worker !== survivor, 120_000);
+
+    // The survivor writes at once (the lock died with its holder) and still has everything committed.
+    const next = await upload(b, 'after-kill.md', note('kiln', 'The pottery kiln reaches 1,280 degrees on Thursdays.'));
+    expect(next.status).toBe(200);
+    expect(await documentNames(b)).toEqual([...committed, 'after-kill.md'].sort());
+    expect(committed).toContain('lantern.md');
+
+    const [c1, c2] = await clientsOnTwoWorkers(s.url);
+    try {
+      expect([c1.worker, c2.worker].sort()).toEqual([Number(replaced.worker), survivor].sort());
+      for (const c of [c1, c2]) {
+        expect(await documentNames(c)).toEqual([...committed, 'after-kill.md'].sort());
+        const r = await ask(c, 'Who feeds the grey cats at the Skerryvore lighthouse?');
+        expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
+      }
+    } finally {
+      c1.close();
+      c2.close();
+    }
+  });
+
+  it('SIGTERM stops every worker gracefully and the primary exits 0', async () => {
+    s.child.kill('SIGTERM');
+    const exit = await s.exited;
+    expect([exit, s.lines.filter((l) => l.msg === 'stopped')]).toEqual([{ code: 0, signal: null }, [expect.objectContaining({ clean: true }), expect.objectContaining({ clean: true })]]);
+  });
+});
