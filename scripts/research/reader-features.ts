@@ -3,11 +3,11 @@
  * the router's own (src/answer/features.ts) to test whether they separate right from wrong
  * candidates. Not used by the service. Method: docs/research/router-model.md.
  */
-import { normalizeAnswer } from '../../src/answer/features';
 import type { QuestionType } from '../../src/answer/question-type';
-import type { SentenceCandidate } from '../../src/answer/sentence-selector';
+import { coverageOf, type SentenceCandidate } from '../../src/answer/sentence-selector';
 import { typedCandidates } from '../../src/answer/short-answer';
 import type { Passage } from '../../src/retrieve/types';
+import { isCorrect } from '../../src/evaluation/collect';
 import { contentStems, fold, stem, stems, words } from '../../src/text/tokens';
 
 export const READER_FEATURES = [
@@ -22,14 +22,7 @@ const WINDOW = 8;
 
 /** IDF-weighted share of `terms` among `present`. */
 function share(present: ReadonlySet<string>, terms: readonly string[], idf: ReadonlyMap<string, number>): number {
-  let total = 0;
-  let found = 0;
-  for (const t of terms) {
-    const w = idf.get(t) ?? 1;
-    total += w;
-    if (present.has(t)) found += w;
-  }
-  return total > 0 ? found / total : 0;
+  return coverageOf(present, terms, idf).weighted;
 }
 
 /** Longest common subsequence length of two stem lists (question order kept in the span). */
@@ -47,8 +40,7 @@ function lcs(a: readonly string[], b: readonly string[]): number {
 }
 
 function containsPhrase(text: string, phrase: string): boolean {
-  const n = normalizeAnswer(phrase);
-  return n.length > 0 && ` ${normalizeAnswer(text)} `.includes(` ${n} `);
+  return isCorrect(text, [phrase]);
 }
 
 /** Capitalised words after a sentence's first word, and numbers, that the question lacks. */
