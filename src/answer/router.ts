@@ -203,7 +203,8 @@ export class AnswerRouter {
   }
 }
 
-function directAnswer(best: SentenceCandidate, passages: readonly Passage[]): DirectAnswer {
+/** The answer as the service returns it (clipped around the short answer); calibration labels this same text. */
+export function directAnswer(best: SentenceCandidate, passages: readonly Passage[]): DirectAnswer {
   const passage = passages[best.passageIndex];
   const clipped = clip(passage.text.slice(best.start, best.answerEnd), best.shortAnswer?.start ?? 0);
   const sentenceStart = passage.start + best.start;

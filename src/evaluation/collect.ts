@@ -6,7 +6,7 @@ import { routeContext } from '../answer/ask';
 import { normalizeAnswer, questionTerms, type Features } from '../answer/features';
 import type { LogisticModel } from '../answer/logistic';
 import { classifyQuestion, type QuestionType } from '../answer/question-type';
-import { gatherEvidence } from '../answer/router';
+import { directAnswer, gatherEvidence } from '../answer/router';
 import { SELECTOR_FEATURES, selectSentences } from '../answer/sentence-selector';
 import type { Embedder } from '../embed/types';
 import type { Candidate, Knowledge } from '../knowledge/types';
@@ -150,7 +150,7 @@ export async function routerExamples(
     const passages = await retriever.rank(run.scored, weights, topK);
     const evidence = await gatherEvidence(run.q.question, passages, routeContext(knowledge, embedder, run.queryVector, run.language), selector);
     const best = evidence.best;
-    const answer = best ? passages[best.passageIndex].text.slice(best.start, best.answerEnd) : '';
+    const answer = best ? directAnswer(best, passages).answer : '';
     const correct = run.q.answerable && best !== null && isCorrect(answer, run.q.answers);
     out.push({
       run,
