@@ -3,7 +3,8 @@
  * the shipped calibration and its French section), through `AskService.ask`, the code path of
  * POST /v1/ask: a French question whose words are inflected otherwise than the document's
  * ("chevaux" / "cheval", "naissent" / "naît") is matched in the French index, judged by the
- * French section, and answered with the sentence that answers it.
+ * French section, and answered with the sentence that answers it; a "quand" question the French
+ * section is confident about is answered directly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,6 +55,13 @@ describe('a French document asked in French (real USE-lite, SQLite, hnswlib, rou
     expect(r.citations[0].name).toBe('camargue.md');
     expect(r.route).not.toBe('abstain');
     expect(r.explain?.threshold).toBe(deps.router.pointFor('fr').threshold);
+  });
+
+  it('answers a French "quand" question directly, with the sentence that holds the date', async () => {
+    const r = await deps.ask.ask('Depuis quand la race Camargue est-elle reconnue officiellement ?', { explain: true });
+    expect(r.route).toBe('direct');
+    expect(r.answer).toBe('La race est reconnue officiellement depuis 1978.');
+    expect(r.citations[0].name).toBe('camargue.md');
   });
 
   it('still answers an English question about the same corpus from the English model', async () => {
