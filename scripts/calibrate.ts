@@ -1,15 +1,18 @@
 /**
- * `npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--target-precision 0.9] [--out FILE]`
+ * `npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--language en|fr] [--base FILE] [--target-precision 0.9] [--out FILE]`
  * `npm run calibrate -- --from-labels [--out FILE] | --list | --restore ID|file` (calibrate-labels.ts)
  *
  * Ingests each dataset's corpus (cached), learns the fusion weights (best MRR on the fit split),
  * the abstain rule and the router's logistic model on the fit split (70% of document groups),
  * then measures the precision/coverage curve with bootstrap lower bounds on the validation
- * split and writes a versioned calibration file. Exit 0 ok, 2 bad arguments, 1 failure.
+ * split and writes a versioned calibration file. Only the questions in `--language` are used
+ * (default en: the top level, for English questions); `--language fr` fits the French section
+ * and writes it into the `--base` calibration (default: the one in use). Exit 0 ok, 2 bad
+ * arguments, 1 failure.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CALIBRATION_VERSION, operatingPoint, precisionCurve, type Calibration } from '../src/answer/calibration';
+import { CALIBRATION_VERSION, DEFAULT_CALIBRATION_FILE, loadCalibration, operatingPoint, precisionCurve, type Calibration, type LanguageCalibration } from '../src/answer/calibration';
 import { FEATURE_NAMES } from '../src/answer/features';
 import { fitLogistic, predict } from '../src/answer/logistic';
 import { ruledOut } from '../src/answer/router';
@@ -21,10 +24,13 @@ import { retrieveAll, retrievalMetrics, routerExamples, sentenceExamples, type E
 import { SELECTOR_FEATURES } from '../src/answer/sentence-selector';
 import { openDatasetKnowledge } from '../src/evaluation/prepare';
 import { HybridRetriever, type FusionWeights } from '../src/retrieve/hybrid-retriever';
+import type { StemLanguage } from '../src/text/tokens';
 import { parseLabelsCommand, runLabelsCommand } from './calibrate-labels';
 
-const USAGE = 'usage: npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--target-precision 0.9] [--out FILE] [--limit N] [--dump FILE.jsonl]\n' +
+const USAGE = 'usage: npm run calibrate -- --dataset <dir> [--dataset <dir>...] [--language en|fr] [--base FILE] [--target-precision 0.9] [--out FILE] [--limit N] [--dump FILE.jsonl]\n' +
   '       npm run calibrate -- --from-labels [--out FILE] | --list | --restore ID|file   (the labels in SOBRE_DATA_DIR, or in SOBRE_DATABASE_URL)';
+/** With no unanswerable question in the data, the abstain rule's most costly share of answerable ones. */
+const MAX_ABSTAIN_ANSWERABLE = 0.02;
 const DENSE_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8];
 
 function log(m: string): void {
@@ -55,8 +61,12 @@ async function main(): Promise<number> {
   let out = '';
   let limit = Infinity;
   let dump = '';
+  let language: StemLanguage = 'en';
+  let base = '';
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--dataset' && rest[i + 1]) datasets.push(rest[++i]);
+    else if (rest[i] === '--language' && (rest[i + 1] === 'en' || rest[i + 1] === 'fr')) language = rest[++i] as StemLanguage;
+    else if (rest[i] === '--base' && rest[i + 1]) base = rest[++i];
     else if (rest[i] === '--out' && rest[i + 1]) out = rest[++i];
     else if (rest[i] === '--limit' && rest[i + 1]) limit = Number(rest[++i]);
     else if (rest[i] === '--dump' && rest[i + 1]) dump = rest[++i];
@@ -80,7 +90,10 @@ async function main(): Promise<number> {
     const source: EvalKnowledge = { knowledge, embedder, retriever: new HybridRetriever(knowledge, embedder) };
     const questions = dataset.questions.slice(0, limit);
     log(`retrieving for ${questions.length} ${dataset.name} questions`);
-    runs.push({ name: dataset.name, runs: await retrieveAll(source, dataset, questions, config.candidateK), source });
+    const all = await retrieveAll(source, dataset, questions, config.candidateK);
+    const kept = all.filter((r) => r.language === language);
+    if (kept.length < all.length) log(`  ${all.length - kept.length} ${dataset.name} questions are not in ${language}: left out`);
+    runs.push({ name: dataset.name, runs: kept, source });
   }
 
   // 1. Fusion weights: best MRR on the fit split of all datasets together.
@@ -126,8 +139,15 @@ async function main(): Promise<number> {
   }
   const fitExamples = examples.filter((e) => !e.run.validation);
   const validation = examples.filter((e) => e.run.validation);
-  // Abstain only below what 95% of answerable questions with the gold passage on top reach.
-  const abstainBelowCoverage = Math.min(0.5, quantile(fitExamples.filter((e) => e.run.q.answerable && e.goldAtTop).map((e) => e.features.passage_coverage), 0.05));
+  // Abstain only below what 95% of answerable questions with the gold passage on top reach. The
+  // rule is for questions the corpus does not cover; data holding none of those (PIAF) cannot
+  // show what it catches, only what it costs: then it takes at most 2% of answerable questions.
+  const answerableCoverage = fitExamples.filter((e) => e.run.q.answerable).map((e) => e.features.passage_coverage);
+  const abstainBelowCoverage = Math.min(
+    0.5,
+    quantile(fitExamples.filter((e) => e.run.q.answerable && e.goldAtTop).map((e) => e.features.passage_coverage), 0.05),
+    answerableCoverage.length === fitExamples.length ? quantile(answerableCoverage, MAX_ABSTAIN_ANSWERABLE) : 1,
+  );
   const rule = (e: RouterExample) => ruledOut(e, e.passageCount, abstainBelowCoverage);
 
   // 4. The model, on fit examples that the rules leave to it.
@@ -159,10 +179,7 @@ async function main(): Promise<number> {
         `coverage ${fmt(op.coverage)}, unanswerable direct ${op.unanswerableDirectRate === null ? 'n/a' : fmt(op.unanswerableDirectRate)}`,
     );
   }
-  const calibration: Calibration = {
-    version: CALIBRATION_VERSION,
-    createdAt: new Date().toISOString(),
-    embedderId: embedder.id,
+  const section: LanguageCalibration = {
     datasets: runs.map((d) => d.name),
     selector,
     model,
@@ -171,11 +188,29 @@ async function main(): Promise<number> {
     curve,
     validation: { questions: validation.length, answerable: answerableTotal, documents: new Set(validation.map((e) => e.run.q.gold_doc_ids[0])).size },
   };
+  const calibration = withSection(loadCalibration(base || config.calibrationFile || DEFAULT_CALIBRATION_FILE), section, language, embedder.id);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(calibration, null, 1)}\n`);
   console.log(`wrote ${out}`);
   for (const d of runs) await d.source.knowledge.close();
   return 0;
+}
+
+/**
+ * The calibration to write: a new top level (English) keeping the base's other sections, or the
+ * base with the section of `language` replaced. Sections from another embedder are not kept.
+ */
+function withSection(base: Calibration, section: LanguageCalibration, language: StemLanguage, embedderId: string): Calibration {
+  const sameEmbedder = base.embedderId === embedderId;
+  if (language === 'en') {
+    if (!sameEmbedder && base.languages) log(`the base calibration's other sections were fitted with ${base.embedderId}, not ${embedderId}: not kept`);
+    return {
+      version: CALIBRATION_VERSION, createdAt: new Date().toISOString(), embedderId, ...section,
+      ...(sameEmbedder && base.languages ? { languages: base.languages } : {}),
+    };
+  }
+  if (!sameEmbedder) throw new Error(`the base calibration was fitted with ${base.embedderId}, not ${embedderId}: calibrate English first (--language en) or pass --base`);
+  return { ...base, languages: { ...base.languages, [language]: section } };
 }
 
 main().then(

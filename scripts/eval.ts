@@ -83,7 +83,8 @@ async function main(): Promise<number> {
   await prepared.knowledge.close();
   const deps = await createDeps(prepared.config, { ledger: false, embedder, generator: null });
   try {
-    const calibratedOn = deps.router.calibration.datasets;
+    const { calibration } = deps.router;
+    const calibratedOn = [...calibration.datasets, ...Object.values(calibration.languages ?? {}).flatMap((s) => s.datasets)];
     const questions = dataset.questions.slice(0, limit);
     const isHeldOut = questions.map((q) => heldOut(dataset, q, calibratedOn));
 
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     const runs = (await retrieveAll(deps, dataset, questions, base.candidateK)).filter((_, i) => isHeldOut[i]);
     const bm25 = retrievalMetrics(runs, { lexical: 1, dense: 0 });
     const dense = retrievalMetrics(runs, { lexical: 0, dense: 1 });
-    const fused = retrievalMetrics(runs, deps.router.calibration.fusion);
+    const fused = retrievalMetrics(runs, (r) => deps.router.fusion(r.language));
 
     log(`asking ${questions.length} questions`);
     const { targetPrecision, auditRate, refitEvery, feedbackLabelWeight, generatorLabelWeight, storeQuestions, retentionDays } = prepared.config;
@@ -119,7 +120,13 @@ async function main(): Promise<number> {
     }
     const point = deps.router.point;
     console.log(`dataset ${dataset.name} (${questions.length} questions; ${held.length} held out from calibration ${calibratedOn.join('+') || 'none'}), commit ${commit}`);
-    console.log(`router: target precision ${point.targetPrecision}, threshold ${f3(point.threshold)}; fusion lexical ${deps.router.calibration.fusion.lexical} dense ${deps.router.calibration.fusion.dense}`);
+    console.log(`router: target precision ${point.targetPrecision}, threshold ${f3(point.threshold)}; fusion lexical ${calibration.fusion.lexical} dense ${calibration.fusion.dense}`);
+    const french = runs.filter((r) => r.language === 'fr').length;
+    if (french > 0) {
+      const fr = deps.router.fusion('fr');
+      const section = calibration.languages?.fr ? `the French section (${calibration.languages.fr.datasets.join('+')})` : 'no French section: the top-level model';
+      console.log(`  ${french} of ${runs.length} held-out questions are French: ${section}, threshold ${f3(deps.router.pointFor('fr').threshold)}, fusion lexical ${fr.lexical} dense ${fr.dense}`);
+    }
     console.log(`retrieval (held out, ${bm25.questions} with gold): R@1 / R@5 / MRR`);
     console.log(`  BM25 alone   ${f3(bm25.recallAt1)} ${f3(bm25.recallAt5)} ${f3(bm25.mrr)}`);
     console.log(`  dense alone  ${f3(dense.recallAt1)} ${f3(dense.recallAt5)} ${f3(dense.mrr)}`);
@@ -147,6 +154,7 @@ async function main(): Promise<number> {
         all_questions: { precision: mAll.precision, precision_all: mAll.precisionAll, coverage: mAll.coverage, direct_rate_unanswerable: mAll.directRateUnanswerable },
         latency_ms: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) },
         threshold: point.threshold, target_precision: point.targetPrecision,
+        french_questions: french, threshold_french: french > 0 ? deps.router.pointFor('fr').threshold : null,
         labels: 0,
         ...extra,
       });

@@ -15,6 +15,8 @@ import type { ComputeLedger } from '../ledger/ledger';
 import type { AskOutcome } from '../ledger/types';
 import type { HybridRetriever } from '../retrieve/hybrid-retriever';
 import type { Passage } from '../retrieve/types';
+import { questionLanguage } from '../text/language';
+import type { StemLanguage } from '../text/tokens';
 import type { KnownHit, KnownQuestions } from './known-questions';
 import type { Learner } from './learner';
 import type { AnswerRouter, RouteContext, RouteDecision, RouteExplanation } from './router';
@@ -120,10 +122,11 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 /** How the router gets term statistics, and the dense similarity of a candidate sentence (one more embedding). */
-export function routeContext(knowledge: Knowledge, embedder: Embedder, queryVector: Float32Array): RouteContext {
+export function routeContext(knowledge: Knowledge, embedder: Embedder, queryVector: Float32Array, language: StemLanguage = 'en'): RouteContext {
   return {
     stats: knowledge,
     sentenceCosine: async (c) => cosine(queryVector, (await embedder.embed([c.text], 'passage'))[0]),
+    language,
   };
 }
 
@@ -195,10 +198,11 @@ export class AskService {
       timings.searchMs = performance.now() - t0;
       return { router, startedAt, cpuStart, vector, passages: knownPassages(hit), decision: null, known: hit, timings };
     }
-    const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.calibration.fusion }, vector);
+    const language = questionLanguage(question, await knowledge.languages());
+    const retrieval = await retriever.retrieve(question, { topK: config.topK, candidateK: config.candidateK, weights: router.fusion(language), language }, vector);
     const t = performance.now();
     timings.searchMs = t - t0;
-    const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, vector));
+    const decision = await router.route(question, retrieval.passages, routeContext(knowledge, embedder, vector, language));
     timings.routeMs = performance.now() - t;
     return { router, startedAt, cpuStart, vector, passages: retrieval.passages, decision, known: null, timings };
   }

@@ -1,13 +1,15 @@
 /**
  * The calibration file: the router's logistic model, the fusion weights, the abstain rule and
  * the precision/coverage curve measured on validation questions, from which the threshold for a
- * target precision is read. Written by `npm run calibrate`; a default fitted on the shipped
- * development data lives beside this file.
+ * target precision is read; the same again for French questions, when fitted on French data
+ * (`languages.fr`). Written by `npm run calibrate`; a default fitted on the shipped development
+ * data lives beside this file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SobreError, errorMessage } from '../errors';
 import type { FusionWeights } from '../retrieve/hybrid-retriever';
+import type { StemLanguage } from '../text/tokens';
 import { FEATURE_NAMES } from './features';
 import { SELECTOR_FEATURES } from './sentence-selector';
 import type { LogisticModel } from './logistic';
@@ -30,10 +32,8 @@ export interface CurvePoint {
   coverage: number;
 }
 
-export interface Calibration {
-  version: number;
-  createdAt: string;
-  embedderId: string;
+/** What the router uses for the questions of one language, fitted on questions in that language. */
+export interface LanguageCalibration {
   datasets: string[];
   /** Picks the answering sentence among the top passages' sentences. */
   selector: LogisticModel;
@@ -44,8 +44,28 @@ export interface Calibration {
   abstainBelowCoverage: number;
   curve: CurvePoint[];
   validation: { questions: number; answerable: number; documents: number };
+}
+
+/** The top level is for English questions (and questions in no language Sobre stems). */
+export interface Calibration extends LanguageCalibration {
+  version: number;
+  createdAt: string;
+  embedderId: string;
   /** Set when fitted from a corpus's labels (refit.ts): the curve is then over those questions. */
   learned?: { labels: number; modelLabels: number; lambda: number | null; folds: number; priorCreatedAt: string };
+  /** For French questions, when fitted on French data; absent, see `languageSection`. */
+  languages?: { fr?: LanguageCalibration };
+}
+
+/**
+ * What the router uses for a question in `language`. A language with no section of its own is
+ * routed by the top-level model, but ranked by its lexical signal alone: the fusion's dense weight
+ * was measured on English questions, and an encoder may not know the language at all (USE-lite
+ * is English-only: on French questions its ranking is near chance).
+ */
+export function languageSection(calibration: Calibration, language: StemLanguage): LanguageCalibration {
+  if (language === 'en') return calibration;
+  return calibration.languages?.[language] ?? { ...calibration, fusion: { lexical: calibration.fusion.lexical, dense: 0 } };
 }
 
 export interface OperatingPoint {
@@ -81,7 +101,8 @@ export function parseCalibration(json: string, what: string): Calibration {
     throw new SobreError('bad_config', `${what} is version ${parsed.version}; this Sobre reads version ${CALIBRATION_VERSION}. Run npm run calibrate.`);
   }
   const same = (a: readonly string[] | undefined, b: readonly string[]) => a !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
-  if (!same(parsed.model?.featureNames, FEATURE_NAMES) || !same(parsed.selector?.featureNames, SELECTOR_FEATURES)) {
+  const sections: LanguageCalibration[] = [parsed, ...Object.values(parsed.languages ?? {})];
+  if (sections.some((s) => !same(s.model?.featureNames, FEATURE_NAMES) || !same(s.selector?.featureNames, SELECTOR_FEATURES))) {
     throw new SobreError('bad_config', `${what} was fitted on other features than this Sobre computes. Run npm run calibrate.`);
   }
   return parsed;

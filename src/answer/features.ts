@@ -4,7 +4,7 @@
  * passage cover, answer-type match) the calibrated model turns into a probability.
  */
 import type { Passage } from '../retrieve/types';
-import { contentStems, fold, stem, stems } from '../text/tokens';
+import { contentStems, fold, stem, stems, type StemLanguage } from '../text/tokens';
 import { classifyQuestion, type QuestionType } from './question-type';
 import type { LogisticModel } from './logistic';
 import { coverageOf, selectSentences, type SentenceCandidate } from './sentence-selector';
@@ -29,31 +29,35 @@ export interface Evidence {
 
 const NEGATION = /\b(not|never|no|nor|without|none|neither|cannot|ne|pas|jamais|aucun|aucune|sans)\b|n't\b/;
 
-/** Names and numbers of the question (capitalised words after the first, digits), folded. */
-function questionEntities(question: string): string[] {
+/** Names and numbers of the question (capitalised words after the first, digits), stemmed. */
+function questionEntities(question: string, language: StemLanguage): string[] {
   const tokens = question.match(/[\p{L}\p{N}]+/gu) ?? [];
-  return tokens.filter((t, i) => (i > 0 && /^\p{Lu}/u.test(t)) || /^\p{N}+$/u.test(t)).map((t) => stem(fold(t)));
+  return tokens.filter((t, i) => (i > 0 && /^\p{Lu}/u.test(t)) || /^\p{N}+$/u.test(t)).map((t) => (language === 'en' ? stem(fold(t)) : stem(t, language)));
 }
 
-/** The question's distinct content stems: the terms whose IDF the features weigh. */
-export function questionTerms(question: string): string[] {
-  return [...new Set(contentStems(question))];
+/** The question's distinct content stems (stemmed for its language): the terms whose IDF the features weigh. */
+export function questionTerms(question: string, language: StemLanguage = 'en'): string[] {
+  return [...new Set(contentStems(question, language))];
 }
 
-/** `idf` must hold the IDF of every `questionTerms(question)` (`TermStats.idf`). */
+/**
+ * `idf` must hold the IDF of every `questionTerms(question, language)` (`TermStats.idf`);
+ * question and passages are stemmed for `language`, the question's.
+ */
 export function computeEvidence(
   question: string,
   passages: readonly Passage[],
   idf: ReadonlyMap<string, number>,
   selector: LogisticModel | null,
+  language: StemLanguage = 'en',
 ): Evidence {
   const qtype = classifyQuestion(question);
-  const terms = questionTerms(question);
-  const candidates = selectSentences(question, qtype, passages, idf, selector);
+  const terms = questionTerms(question, language);
+  const candidates = selectSentences(question, qtype, passages, idf, selector, language);
   const best = candidates[0] ?? null;
   const second = candidates.find((c) => c.text !== best?.text);
   const top = passages[0];
-  const topWords = new Set(top ? stems(`${top.title} ${top.text}`) : []);
+  const topWords = new Set(top ? stems(`${top.title} ${top.text}`, language) : []);
   const passageCov = coverageOf(topWords, terms, idf);
   const maxIdf = Math.max(1e-9, ...[...idf.values()]);
   const missingIdf = Math.max(0, ...terms.filter((t) => !topWords.has(t)).map((t) => idf.get(t) ?? 0));
@@ -82,9 +86,9 @@ export function computeEvidence(
   f.wh_which = qtype.wh === 'which' ? 1 : 0;
   f.wh_why_how = qtype.wh === 'why' || qtype.wh === 'how' ? 1 : 0;
   // Questions written to look answerable swap a name, number or polarity of the sentence.
-  const sentenceWords = new Set(best ? stems(best.text) : []);
+  const sentenceWords = new Set(best ? stems(best.text, language) : []);
   f.sentence_missing_idf_max = Math.max(0, ...terms.filter((t) => !sentenceWords.has(t)).map((t) => idf.get(t) ?? 0)) / maxIdf;
-  f.missing_entities = questionEntities(question).filter((e) => !sentenceWords.has(e)).length;
+  f.missing_entities = questionEntities(question, language).filter((e) => !sentenceWords.has(e)).length;
   const qNeg = NEGATION.test(fold(question));
   f.question_negation = qNeg ? 1 : 0;
   f.negation_mismatch = best && qNeg !== NEGATION.test(fold(best.text)) ? 1 : 0;

@@ -46,7 +46,7 @@ export function observationOf(input: ObserveInput, settings: Pick<LearnerSetting
   return {
     answerId: input.answerId, at, question: settings.storeQuestions === 'text' ? input.question : null,
     questionSha256: questionSha256(input.question), route: input.route, ruledOut: decision?.ruledOut ?? null, probability: input.confidence,
-    threshold: router.point.threshold, calibrationId: router.calibrationId,
+    threshold: decision?.explanation.threshold ?? router.point.threshold, calibrationId: router.calibrationId,
     audit: (input.route === 'direct' || Boolean(input.known)) && random() < settings.auditRate,
     candidate: input.known ? knownCandidate(input.known) : c && passage ? {
       chunkId: passage.chunkId, documentId: passage.documentId, title: passage.title, source: passage.source, passage: passage.text,

@@ -7,9 +7,11 @@
  *                             | abstain  { reason }   (the corpus does not cover it)
  */
 import type { TermStats } from '../knowledge/types';
+import type { FusionWeights } from '../retrieve/hybrid-retriever';
 import type { Passage } from '../retrieve/types';
+import type { StemLanguage } from '../text/tokens';
 import { MAX_ANSWER_CHARS } from './sentence-selector';
-import { operatingPoint, type Calibration, type OperatingPoint } from './calibration';
+import { languageSection, operatingPoint, type Calibration, type LanguageCalibration, type OperatingPoint } from './calibration';
 import { computeEvidence, FEATURE_NAMES, questionTerms, type Evidence, type Features, type SentenceCandidate } from './features';
 import { contributions, predict, type LogisticModel } from './logistic';
 
@@ -38,6 +40,8 @@ export interface RouteExplanation {
    */
   sentenceCosineComputed: boolean;
   confidenceRange?: [number, number];
+  /** The language the question was matched and judged in. */
+  language: StemLanguage;
 }
 
 interface Common {
@@ -63,6 +67,8 @@ export interface RouteContext {
   stats: TermStats;
   /** Cosine between the question and a candidate sentence (dense signal for the model). */
   sentenceCosine: (c: SentenceCandidate, passage: Passage) => Promise<number>;
+  /** The question's language (`text/language.ts` `questionLanguage`); English when absent. */
+  language?: StemLanguage;
 }
 
 /** Cut a long sentence to at most MAX_ANSWER_CHARS around the short answer (or its start). */
@@ -75,8 +81,9 @@ function clip(text: string, focus: number): { text: string; offset: number } {
 
 /** The router's features except the sentence's cosine (which needs an embedding). */
 async function lexicalEvidence(question: string, passages: readonly Passage[], ctx: RouteContext, selector: LogisticModel | null): Promise<Evidence> {
-  const idf = await ctx.stats.idf(questionTerms(question));
-  return computeEvidence(question, passages, idf, selector);
+  const language = ctx.language ?? 'en';
+  const idf = await ctx.stats.idf(questionTerms(question, language), language);
+  return computeEvidence(question, passages, idf, selector, language);
 }
 
 /** The router's features for a question; calibration computes them through this same function. */
@@ -114,9 +121,12 @@ export interface RouterOptions {
 
 /** Immutable: a new calibration or guard is a new router, swapped whole (AskService.useRouter). */
 export class AnswerRouter {
+  /** The operating point for English questions (the calibration's top level). */
   readonly point: OperatingPoint;
   readonly calibrationId: number;
   readonly guardTarget: number | null;
+  /** Each language's section of the calibration and its operating point (a guard applies to all). */
+  private readonly languages: Record<StemLanguage, { section: LanguageCalibration; point: OperatingPoint }>;
 
   constructor(
     readonly calibration: Calibration,
@@ -125,22 +135,40 @@ export class AnswerRouter {
   ) {
     this.calibrationId = opts.calibrationId ?? 0;
     this.guardTarget = opts.guardTarget != null && opts.guardTarget > targetPrecision ? opts.guardTarget : null;
-    this.point = this.guardTarget === null
-      ? operatingPoint(calibration.curve, targetPrecision)
-      : { ...operatingPoint(calibration.curve, this.guardTarget), targetPrecision };
+    const at = (language: StemLanguage) => {
+      const section = languageSection(calibration, language);
+      const point = this.guardTarget === null
+        ? operatingPoint(section.curve, targetPrecision)
+        : { ...operatingPoint(section.curve, this.guardTarget), targetPrecision };
+      return { section, point };
+    };
+    this.languages = { en: at('en'), fr: at('fr') };
+    this.point = this.languages.en.point;
+  }
+
+  /** The fusion weights for questions in `language`. */
+  fusion(language: StemLanguage): FusionWeights {
+    return this.languages[language].section.fusion;
+  }
+
+  /** The operating point for questions in `language` (`point` is English's). */
+  pointFor(language: StemLanguage): OperatingPoint {
+    return this.languages[language].point;
   }
 
   async route(question: string, passages: readonly Passage[], ctx: RouteContext): Promise<RouteDecision> {
-    const { model } = this.calibration;
-    const evidence = await lexicalEvidence(question, passages, ctx, this.calibration.selector);
-    const rule = ruledOut(evidence, passages.length, this.calibration.abstainBelowCoverage);
+    const language = ctx.language ?? 'en';
+    const { section, point } = this.languages[language];
+    const { model } = section;
+    const evidence = await lexicalEvidence(question, passages, ctx, section.selector);
+    const rule = ruledOut(evidence, passages.length, section.abstainBelowCoverage);
     // The sentence's embedding is the costliest step of routing: skip it when no cosine could
     // make the question direct (a rule decides, or even a cosine of 1 stays under the threshold).
     let range: [number, number] | undefined;
     if (evidence.best) {
       evidence.features.sentence_cosine = model.means[COSINE];
       range = cosineBounds(model, FEATURE_NAMES.map((n) => evidence.features[n]));
-      if (rule === null && range[1] >= this.point.threshold) {
+      if (rule === null && range[1] >= point.threshold) {
         evidence.features.sentence_cosine = await ctx.sentenceCosine(evidence.best, passages[evidence.best.passageIndex]);
         range = undefined;
       }
@@ -150,12 +178,13 @@ export class AnswerRouter {
     const explanation: RouteExplanation = {
       features: evidence.features,
       contributions: contributions(model, x),
-      threshold: this.point.threshold,
-      abstainBelowCoverage: this.calibration.abstainBelowCoverage,
+      threshold: point.threshold,
+      abstainBelowCoverage: section.abstainBelowCoverage,
       candidateSentence: evidence.best?.text ?? null,
       questionType: evidence.question,
       sentenceCosineComputed: evidence.best !== null && range === undefined,
       ...(range ? { confidenceRange: range } : {}),
+      language,
     };
     const candidate = evidence.best ? directAnswer(evidence.best, passages) : null;
     const best = evidence.best;
@@ -167,14 +196,15 @@ export class AnswerRouter {
     if (rule === 'generate') {
       return { route: 'generate', reason: `Needs reasoning across passages (${evidence.question.reason}).`, ...common };
     }
-    if (!candidate || probability < this.point.threshold) {
+    if (!candidate || probability < point.threshold) {
       return { route: 'generate', reason: 'No passage sentence answers the question with enough confidence.', ...common };
     }
     return { route: 'direct', ...candidate, ...common };
   }
 }
 
-function directAnswer(best: SentenceCandidate, passages: readonly Passage[]): DirectAnswer {
+/** The answer as the service returns it (clipped around the short answer); calibration labels this same text. */
+export function directAnswer(best: SentenceCandidate, passages: readonly Passage[]): DirectAnswer {
   const passage = passages[best.passageIndex];
   const clipped = clip(passage.text.slice(best.start, best.answerEnd), best.shortAnswer?.start ?? 0);
   const sentenceStart = passage.start + best.start;

@@ -5,7 +5,7 @@
  * `npm run calibrate` on sentences labelled by whether they contain a gold answer.
  */
 import type { Passage } from '../retrieve/types';
-import { contentStems, stems } from '../text/tokens';
+import { contentStems, stems, type StemLanguage } from '../text/tokens';
 import { predict, type LogisticModel } from './logistic';
 import type { QuestionType } from './question-type';
 import { splitSentences } from './sentences';
@@ -71,26 +71,27 @@ function heuristicScore(f: SelectorFeatures): number {
   return f.coverage + 0.1 * f.typed_found - 0.1 * f.typed_missing - 0.03 * f.passage_rank;
 }
 
-/** Every candidate sentence of the top passages with its features, best first. */
+/** Every candidate sentence of the top passages with its features, best first; words stemmed for `language`, the question's. */
 export function selectSentences(
   question: string,
   qtype: QuestionType,
   passages: readonly Passage[],
   idf: ReadonlyMap<string, number>,
   selector: LogisticModel | null,
+  language: StemLanguage = 'en',
 ): SentenceCandidate[] {
-  const terms = [...new Set(contentStems(question))];
-  const questionWords = stems(question);
+  const terms = [...new Set(contentStems(question, language))];
+  const questionWords = stems(question, language);
   const questionSet = new Set(questionWords);
   const questionBigrams = bigrams(questionWords);
   const topScore = Math.max(1e-9, passages[0]?.score ?? 1);
   const out: SentenceCandidate[] = [];
   passages.slice(0, SENTENCE_PASSAGES).forEach((p, passageIndex) => {
-    const titleWords = stems(p.title);
+    const titleWords = stems(p.title, language);
     let previous: string[] = [];
     const sentences = splitSentences(p.text);
     sentences.forEach((s, position) => {
-      const sentenceWords = stems(s.text);
+      const sentenceWords = stems(s.text, language);
       // A question (an FAQ entry, a heading, a quoted title) restates the asker's words but answers nothing.
       if (sentenceWords.length < 3 || QUESTION_END.test(s.text)) {
         previous = sentenceWords;
@@ -103,7 +104,7 @@ export function selectSentences(
       const joins = next && next.end - s.start <= MAX_ANSWER_CHARS && !QUESTION_END.test(next.text) && !p.text.slice(s.end, next.start).includes('\n');
       const answerEnd = joins ? next.end : s.end;
       // An answer adds something to the question: a meaningful word it does not contain.
-      const spanStems = new Set(contentStems(p.text.slice(s.start, answerEnd)));
+      const spanStems = new Set(contentStems(p.text.slice(s.start, answerEnd), language));
       if (![...spanStems].some((w) => !questionSet.has(w))) {
         previous = sentenceWords;
         return;

@@ -6,16 +6,20 @@ import { routeContext } from '../answer/ask';
 import { normalizeAnswer, questionTerms, type Features } from '../answer/features';
 import type { LogisticModel } from '../answer/logistic';
 import { classifyQuestion, type QuestionType } from '../answer/question-type';
-import { gatherEvidence } from '../answer/router';
+import { directAnswer, gatherEvidence } from '../answer/router';
 import { SELECTOR_FEATURES, selectSentences } from '../answer/sentence-selector';
 import type { Embedder } from '../embed/types';
 import type { Candidate, Knowledge } from '../knowledge/types';
 import { fuse, type FusionWeights, type HybridRetriever } from '../retrieve/hybrid-retriever';
+import { questionLanguage } from '../text/language';
+import type { StemLanguage } from '../text/tokens';
 import { isValidationGroup, passageId, questionGroup, type Dataset, type DatasetQuestion } from './dataset';
 
 export interface QuestionRun {
   q: DatasetQuestion;
   validation: boolean;
+  /** The question's language, as the service decides it (`questionLanguage`). */
+  language: StemLanguage;
   queryVector: Float32Array;
   scored: Candidate[];
   /** Chunk id → passage id in the dataset. */
@@ -54,15 +58,18 @@ export async function retrieveAll(
 ): Promise<QuestionRun[]> {
   const runs: QuestionRun[] = [];
   const batch = 32;
+  const corpus = await knowledge.languages();
   for (let i = 0; i < questions.length; i += batch) {
     const slice = questions.slice(i, i + batch);
     const vectors = await embedder.embed(slice.map((q) => q.question), 'query');
     for (const [j, q] of slice.entries()) {
-      const scored = await knowledge.candidates({ text: q.question, vector: vectors[j] }, candidateK);
+      const language = questionLanguage(q.question, corpus);
+      const scored = await knowledge.candidates({ text: q.question, vector: vectors[j], language }, candidateK);
       const chunks = await knowledge.passages(scored.map((s) => s.chunkId));
       runs.push({
         q,
         validation: isValidationGroup(questionGroup(dataset, q)),
+        language,
         queryVector: vectors[j],
         scored,
         passageOf: new Map(chunks.map((c) => [c.chunkId, passageId(c.source)])),
@@ -73,14 +80,17 @@ export async function retrieveAll(
   return runs;
 }
 
-export function goldRank(run: QuestionRun, weights: FusionWeights): number | null {
+/** Fusion weights, the same for every question or chosen per question (by its language). */
+export type RunWeights = FusionWeights | ((run: QuestionRun) => FusionWeights);
+
+export function goldRank(run: QuestionRun, weights: RunWeights): number | null {
   const gold = new Set(run.q.gold_doc_ids);
-  const ranked = fuse(run.scored, weights);
+  const ranked = fuse(run.scored, typeof weights === 'function' ? weights(run) : weights);
   const i = ranked.findIndex((r) => gold.has(run.passageOf.get(r.s.chunkId) ?? ''));
   return i < 0 ? null : i + 1;
 }
 
-export function retrievalMetrics(runs: readonly QuestionRun[], weights: FusionWeights): RetrievalMetrics {
+export function retrievalMetrics(runs: readonly QuestionRun[], weights: RunWeights): RetrievalMetrics {
   const withGold = runs.filter((r) => r.q.answerable && r.q.gold_doc_ids.length > 0);
   let r1 = 0;
   let r5 = 0;
@@ -120,8 +130,8 @@ export async function sentenceExamples(
     if (!run.q.answerable) continue;
     const passages = await retriever.rank(run.scored, weights, topK);
     const qtype = classifyQuestion(run.q.question);
-    const idf = await knowledge.idf(questionTerms(run.q.question));
-    for (const c of selectSentences(run.q.question, qtype, passages, idf, null)) {
+    const idf = await knowledge.idf(questionTerms(run.q.question, run.language), run.language);
+    for (const c of selectSentences(run.q.question, qtype, passages, idf, null, run.language)) {
       out.push({ x: SELECTOR_FEATURES.map((n) => c.features[n]), y: isCorrect(c.text, run.q.answers) ? 1 : 0 });
     }
   }
@@ -138,9 +148,9 @@ export async function routerExamples(
   const out: RouterExample[] = [];
   for (const run of runs) {
     const passages = await retriever.rank(run.scored, weights, topK);
-    const evidence = await gatherEvidence(run.q.question, passages, routeContext(knowledge, embedder, run.queryVector), selector);
+    const evidence = await gatherEvidence(run.q.question, passages, routeContext(knowledge, embedder, run.queryVector, run.language), selector);
     const best = evidence.best;
-    const answer = best ? passages[best.passageIndex].text.slice(best.start, best.answerEnd) : '';
+    const answer = best ? directAnswer(best, passages).answer : '';
     const correct = run.q.answerable && best !== null && isCorrect(answer, run.q.answers);
     out.push({
       run,

@@ -8,6 +8,8 @@
  * and `passages` in one step, and every chunk a question can be answered from is in both the
  * lexical and the dense index.
  */
+import type { Language } from '../text/language';
+import type { StemLanguage } from '../text/tokens';
 
 export interface DocumentInfo {
   id: number;
@@ -64,6 +66,8 @@ export interface CandidateQuery {
   text: string;
   /** The question's unit vector from the knowledge's embedder. */
   vector: Float32Array;
+  /** Which lexical index to match it in, stemmed for this language (default English). */
+  language?: StemLanguage;
 }
 
 /**
@@ -99,9 +103,9 @@ export interface ChunkSource {
   end: number;
 }
 
-/** Inverse document frequency of stemmed terms (`text/tokens.ts` `stem`) over chunks. */
+/** Inverse document frequency over chunks of terms stemmed for a language (`text/tokens.ts` `stem`, default English). */
 export interface TermStats {
-  idf(terms: readonly string[]): Promise<Map<string, number>>;
+  idf(terms: readonly string[], language?: StemLanguage): Promise<Map<string, number>>;
 }
 
 /** What bringing the derived indexes up to the source of truth did. */
@@ -226,6 +230,8 @@ export interface Knowledge extends TermStats {
   candidates(query: CandidateQuery, k: number, timings?: SearchTimings): Promise<Candidate[]>;
   /** The chunks with their first document, in the order of `chunkIds` (missing ones skipped). */
   passages(chunkIds: readonly number[]): Promise<ChunkSource[]>;
+  /** How many chunks are in each language (`text/language.ts`, detected from each chunk's text at ingest). */
+  languages(): Promise<Partial<Record<Language, number>>>;
 
   findDocument(source: string): Promise<DocumentInfo | undefined>;
   getDocument(id: number): Promise<DocumentInfo | undefined>;

@@ -4,6 +4,7 @@
  */
 import type { Embedder } from '../embed/types';
 import type { Candidate, Knowledge } from '../knowledge/types';
+import type { StemLanguage } from '../text/tokens';
 import type { Passage } from './types';
 
 export interface FusionWeights {
@@ -29,6 +30,8 @@ export interface RetrieveOptions {
   topK: number;
   candidateK: number;
   weights?: FusionWeights;
+  /** The question's language: which lexical index it is matched in (default English). */
+  language?: StemLanguage;
 }
 
 export class HybridRetriever {
@@ -42,7 +45,7 @@ export class HybridRetriever {
     const t0 = performance.now();
     const queryVector = vector ?? (await this.embedder.embed([question], 'query'))[0];
     const t1 = performance.now();
-    const scored = await this.knowledge.candidates({ text: question, vector: queryVector }, opts.candidateK);
+    const scored = await this.knowledge.candidates({ text: question, vector: queryVector, language: opts.language }, opts.candidateK);
     const passages = await this.rank(scored, opts.weights ?? DEFAULT_FUSION, opts.topK);
     return { passages, queryVector, candidates: scored.length, embedMs: t1 - t0, searchMs: performance.now() - t1 };
   }

@@ -4,6 +4,8 @@
  * break ties and carry texts with no function word. Built to hold on a five-word question as
  * well as on a chunk, with nothing to load.
  */
+import type { StemLanguage } from './tokens';
+
 export type Language = 'en' | 'fr' | 'other';
 
 const set = (words: string): ReadonlySet<string> => new Set(words.split(/\s+/).filter(Boolean));
@@ -77,4 +79,15 @@ export function detectLanguage(text: string): Language {
   const best = Math.max(s.en, s.fr, s.other);
   if (best < 0.5 || s.other === best) return 'other';
   return s.fr > s.en ? 'fr' : 'en';
+}
+
+/**
+ * The language a question is matched in: one Sobre stems (English or French). A question whose
+ * language cannot be told (`other`: a few keywords, a name) takes the one most of the corpus's
+ * chunks are in (`corpus`: chunks per language); English when that does not decide either.
+ */
+export function questionLanguage(question: string, corpus: Partial<Record<Language, number>> = {}): StemLanguage {
+  const detected = detectLanguage(question);
+  if (detected !== 'other') return detected;
+  return (corpus.fr ?? 0) > (corpus.en ?? 0) ? 'fr' : 'en';
 }

@@ -203,6 +203,23 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
       expect(embedder.embedded).toBe(before);
     });
 
+    test('a French question is matched by French stems ("cheval" finds "chevaux"), and chunks are counted by language', async () => {
+      const r = await commit(k, '/docs/camargue.md', ['Les chevaux sauvages galopent dans les marais de Camargue.', 'The wild horses of the Camargue run in the marshes.']);
+      const [vector] = await embedder.embed(['cheval']);
+      const matched = async (language: 'en' | 'fr') => (await k.candidates({ text: 'Où vit le cheval ?', vector, language }, 10)).filter((c) => c.bm25 > 0);
+      const french = await matched('fr');
+      expect(french).toHaveLength(1);
+      expect((await k.passages([french[0].chunkId]))[0].text).toContain('chevaux');
+      // The English index stems with Porter, which leaves "chevaux" and "cheval" apart.
+      expect(await matched('en')).toHaveLength(0);
+      expect(await k.languages()).toEqual({ fr: 1, en: 1 });
+      const idf = await k.idf([stem('chevaux', 'fr'), stem('inconnus', 'fr')], 'fr');
+      expect(idf.get(stem('chevaux', 'fr'))).toBeLessThan(idf.get(stem('inconnus', 'fr'))!);
+      await k.deleteDocument(r.documentId);
+      expect(await matched('fr')).toHaveLength(0);
+      expect(await k.languages()).toEqual({});
+    });
+
     describe('known answers', () => {
       const vec = async (text: string) => (await embedder.embed([text]))[0];
       const chunkOf = async (text: string) => (await search(k, text)).sort((a, b) => b.bm25 - a.bm25)[0].chunkId;

@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
+import { STORE_MIGRATIONS } from '../../src/knowledge/sqlite/schema';
+import { ftsQuery } from '../../src/knowledge/sqlite/sqlite-knowledge';
 import { SobreStore } from '../../src/knowledge/sqlite/store';
+import { migrate } from '../../src/sqlite/migrate';
 import { SobreError } from '../../src/errors';
 import { stem } from '../../src/text/tokens';
 import { makeTempDir, removeDir } from '../helpers/temp';
@@ -109,5 +112,25 @@ describe('SobreStore', () => {
     store.bindEmbedder('use-lite@0.2.0', 512);
     expect(() => store.bindEmbedder('use-lite@0.2.0', 512)).not.toThrow();
     expect(() => store.bindEmbedder('transformers:x', 384)).toThrow(/holds vectors from use-lite/);
+  });
+
+  it('fills the French index and each chunk\'s language when it opens a data folder from before them', () => {
+    const old = makeTempDir();
+    try {
+      const db = new Database(path.join(old, 'sobre.db'));
+      const frenchStep = STORE_MIGRATIONS.length - 1;
+      migrate(db, 'store', STORE_MIGRATIONS.slice(0, frenchStep));
+      db.prepare('INSERT INTO chunks (hash, title, text, vector) VALUES (?, ?, ?, ?)').run('c', 'Camargue', 'Les chevaux sauvages galopent dans les marais.', Buffer.alloc(12));
+      db.close();
+      const reopened = SobreStore.open(old);
+      try {
+        expect(reopened.languages()).toEqual({ fr: 1 });
+        expect(reopened.lexicalSearch(ftsQuery('Où galope le cheval ?', 'fr'), 5, 'fr').map((h) => h.chunkId)).toHaveLength(1);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      removeDir(old);
+    }
   });
 });

@@ -17,6 +17,8 @@ import type { SobreConfig } from '../../config';
 import { PgDatabase } from '../../postgres/database';
 import { migratePg } from '../../postgres/migrate';
 import { PgListener } from '../../postgres/notify';
+import type { Language } from '../../text/language';
+import type { StemLanguage } from '../../text/tokens';
 import { REPLICA_POSITION, type SqliteKnowledge, type SqliteKnowledgeConfig } from '../sqlite/sqlite-knowledge';
 import { openReplica, REPLICA_DIR } from './replica';
 import type {
@@ -154,8 +156,13 @@ export class PostgresKnowledge implements Knowledge {
     return this.replica.passages(chunkIds);
   }
 
-  idf(terms: readonly string[]): Promise<Map<string, number>> {
-    return this.replica.idf(terms);
+  idf(terms: readonly string[], language?: StemLanguage): Promise<Map<string, number>> {
+    return this.replica.idf(terms, language);
+  }
+
+  /** As of the replica's last catch-up (each question's search catches up first). */
+  languages(): Promise<Partial<Record<Language, number>>> {
+    return this.replica.languages();
   }
 
   async findDocument(source: string): Promise<DocumentInfo | undefined> {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Migration } from '../../sqlite/migrate';
+import { chunkLanguage, frenchIndexText } from './lexical';
 
 /**
  * The store's schema. Chunks carry the title of the first document that contains them, indexed
@@ -109,5 +110,33 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
     const rows = db.prepare('SELECT id, source FROM documents').all() as { id: number; source: string }[];
     const set = db.prepare('UPDATE documents SET name = ? WHERE id = ?');
     for (const r of rows) set.run(path.basename(r.source), r.id);
+  },
+  // Each chunk's language, and a second lexical index for French questions: the same title and
+  // text stemmed by Snowball's French stemmer in JS (FTS5 has none), with its own vocabulary for
+  // IDF. Contentless: it holds only the index. English questions still use chunks_fts unchanged.
+  // Existing chunks are filled from their stored text.
+  (db) => {
+    db.exec(`
+      ALTER TABLE chunks ADD COLUMN language TEXT NOT NULL DEFAULT 'other';
+      CREATE VIRTUAL TABLE chunks_fts_fr USING fts5(
+        title, text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+      );
+      CREATE VIRTUAL TABLE chunks_vocab_fr USING fts5vocab(chunks_fts_fr, 'row');
+      CREATE TRIGGER chunks_fts_fr_delete AFTER DELETE ON chunks BEGIN
+        DELETE FROM chunks_fts_fr WHERE rowid = old.id;
+      END;
+    `);
+    const page = db.prepare('SELECT id, title, text FROM chunks WHERE id > ? ORDER BY id LIMIT 500');
+    const setLanguage = db.prepare('UPDATE chunks SET language = ? WHERE id = ?');
+    const index = db.prepare('INSERT INTO chunks_fts_fr (rowid, title, text) VALUES (?, ?, ?)');
+    for (let after = 0; ;) {
+      const rows = page.all(after) as { id: number; title: string; text: string }[];
+      if (rows.length === 0) break;
+      for (const c of rows) {
+        setLanguage.run(chunkLanguage(c.text), c.id);
+        index.run(c.id, frenchIndexText(c.title), frenchIndexText(c.text));
+      }
+      after = rows[rows.length - 1].id;
+    }
   },
 ];

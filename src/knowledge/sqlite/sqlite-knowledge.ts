@@ -16,7 +16,8 @@ import type { SobreConfig } from '../../config';
 import { SobreError } from '../../errors';
 import { HnswIndex, INDEX_FILE, MANIFEST_FILE } from '../../index/hnsw-index';
 import { DATABASE_FILE } from '../../sqlite/database';
-import { contentWords, words } from '../../text/tokens';
+import type { Language } from '../../text/language';
+import { contentStems, contentWords, stems, words, type StemLanguage } from '../../text/tokens';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
   Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SearchTimings, SyncReport,
@@ -28,10 +29,13 @@ export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDoc
 
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
 
-/** An FTS5 MATCH expression: content words (all words if none) quoted and OR-ed. */
-export function ftsQuery(question: string): string {
-  let terms = contentWords(question);
-  if (terms.length === 0) terms = words(question);
+/**
+ * An FTS5 MATCH expression: content words (all words if none) quoted and OR-ed. English: the
+ * words, which FTS5 stems itself; French: their French stems, as `chunks_fts_fr` holds them.
+ */
+export function ftsQuery(question: string, language: StemLanguage = 'en'): string {
+  let terms = language === 'fr' ? contentStems(question, 'fr') : contentWords(question);
+  if (terms.length === 0) terms = language === 'fr' ? stems(question, 'fr') : words(question);
   return [...new Set(terms)].slice(0, 64).map((t) => `"${t}"`).join(' OR ');
 }
 
@@ -97,6 +101,8 @@ export class SqliteKnowledge implements Knowledge {
   /** The index changed since it was last saved. */
   private dirty = false;
   private closed = false;
+  /** Chunks per language, counted again only when the store changed. */
+  private languageCounts: { generation: number; counts: Partial<Record<Language, number>> } | null = null;
 
   readonly known: KnownAnswers;
 
@@ -153,11 +159,12 @@ export class SqliteKnowledge implements Knowledge {
 
   async candidates(query: CandidateQuery, k: number, timings?: SearchTimings): Promise<Candidate[]> {
     this.sync();
+    const language = query.language ?? 'en';
     const t0 = performance.now();
     // Dense first: the lexical pass then scores its candidates in the same scan (store.lexicalSearchAndScore).
     const dense = this.index.search(query.vector, k);
     const t1 = performance.now();
-    const lexical = this.store.lexicalSearchAndScore(ftsQuery(query.text), k, dense.map((h) => h.label));
+    const lexical = this.store.lexicalSearchAndScore(ftsQuery(query.text, language), k, dense.map((h) => h.label), language);
     const t2 = performance.now();
     const byId = new Map<number, Candidate>();
     lexical.top.forEach((h, i) => {
@@ -187,8 +194,16 @@ export class SqliteKnowledge implements Knowledge {
     return this.store.chunksWithSource(chunkIds);
   }
 
-  async idf(terms: readonly string[]): Promise<Map<string, number>> {
-    return this.store.idf(terms);
+  async idf(terms: readonly string[], language: StemLanguage = 'en'): Promise<Map<string, number>> {
+    return this.store.idf(terms, language);
+  }
+
+  async languages(): Promise<Partial<Record<Language, number>>> {
+    this.sync();
+    if (this.languageCounts?.generation !== this.syncedGeneration) {
+      this.languageCounts = { generation: this.syncedGeneration, counts: this.store.languages() };
+    }
+    return { ...this.languageCounts.counts };
   }
 
   async findDocument(source: string): Promise<DocumentInfo | undefined> {

@@ -9,11 +9,15 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { SobreError } from '../../errors';
 import { DATABASE_FILE, openDatabase } from '../../sqlite/database';
 import { migrate } from '../../sqlite/migrate';
+import type { Language } from '../../text/language';
+import type { StemLanguage } from '../../text/tokens';
 import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput, FaqInput } from '../types';
 import { KnownStore } from './known-store';
+import { chunkLanguage, frenchIndexText, LEXICAL_TABLES } from './lexical';
 import { STORE_MIGRATIONS } from './schema';
 
-const BM25 = 'bm25(chunks_fts, 2.0, 1.0)';
+/** BM25 over a lexical index (title weighs twice); lower is better in SQLite. */
+const bm25 = (fts: string) => `bm25(${fts}, 2.0, 1.0)`;
 
 export interface ReplaceResult {
   documentId: number;
@@ -225,7 +229,7 @@ export class SobreStore {
         );
       }
       const findChunk = this.stmt('SELECT id FROM chunks WHERE hash = ?').pluck();
-      const insertChunk = this.stmt('INSERT INTO chunks (hash, title, text, vector) VALUES (?, ?, ?, ?)');
+      const insertChunk = this.stmt('INSERT INTO chunks (hash, title, text, vector, language) VALUES (?, ?, ?, ?, ?)');
       const insertRef = this.stmt('INSERT INTO document_chunks (document_id, ordinal, chunk_id, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)');
       const addedChunks: { id: number; vector: Float32Array }[] = [];
       for (const c of chunks) {
@@ -233,7 +237,8 @@ export class SobreStore {
         if (chunkId === undefined) {
           const vector = vectors.get(c.hash);
           if (!vector) throw new SobreError('internal', `No vector for new chunk ${c.hash}`);
-          chunkId = Number(insertChunk.run(c.hash, doc.title, c.text, toBlob(vector)).lastInsertRowid);
+          chunkId = Number(insertChunk.run(c.hash, doc.title, c.text, toBlob(vector), chunkLanguage(c.text)).lastInsertRowid);
+          this.indexFrench(chunkId, doc.title, c.text);
           addedChunks.push({ id: chunkId, vector });
         }
         insertRef.run(documentId, c.ordinal, chunkId, c.start, c.end);
@@ -255,6 +260,11 @@ export class SobreStore {
       const generation = this.bumpGeneration();
       return { source, removedChunkIds, generation };
     })();
+  }
+
+  /** A new chunk into the French lexical index (the English one is filled by a trigger; deletion is by trigger for both). */
+  private indexFrench(chunkId: number, title: string, text: string): void {
+    this.stmt('INSERT INTO chunks_fts_fr (rowid, title, text) VALUES (?, ?, ?)').run(chunkId, frenchIndexText(title), frenchIndexText(text));
   }
 
   private deleteOrphans(candidateIds: readonly number[]): number[] {
@@ -297,10 +307,12 @@ export class SobreStore {
       }
       const used = new Set(batch.documents.flatMap((d) => d.chunks.map((c) => c.chunkId)));
       const removedChunkIds = this.deleteOrphans([...new Set(previous)].filter((id) => !used.has(id)));
-      const insertChunk = this.stmt('INSERT INTO chunks (id, hash, title, text, vector) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING');
+      const insertChunk = this.stmt('INSERT INTO chunks (id, hash, title, text, vector, language) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING');
       const addedChunks: { id: number; vector: Float32Array }[] = [];
       for (const c of batch.chunks) {
-        if (insertChunk.run(c.id, c.hash, c.title, c.text, toBlob(c.vector)).changes > 0) addedChunks.push({ id: c.id, vector: c.vector });
+        if (insertChunk.run(c.id, c.hash, c.title, c.text, toBlob(c.vector), chunkLanguage(c.text)).changes === 0) continue;
+        this.indexFrench(c.id, c.title, c.text);
+        addedChunks.push({ id: c.id, vector: c.vector });
       }
       const insertRef = this.stmt('INSERT INTO document_chunks (document_id, ordinal, chunk_id, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)');
       for (const d of batch.documents) for (const c of d.chunks) insertRef.run(d.id, c.ordinal, c.chunkId, c.start, c.end);
@@ -337,11 +349,12 @@ export class SobreStore {
   }
 
   /**
-   * BM25 over chunk title and text (the title weighs twice: measured on NQ-open, R@1 0.66 → 0.79):
-   * `query` is an FTS5 MATCH expression. Lower bm25 is better in SQLite; we negate it.
+   * BM25 over chunk title and text in the lexical index of `language` (the title weighs twice:
+   * measured on NQ-open, R@1 0.66 → 0.79): `query` is an FTS5 MATCH expression in that index's
+   * terms. Lower bm25 is better in SQLite; we negate it.
    */
-  lexicalSearch(query: string, k: number): { chunkId: number; bm25: number }[] {
-    return this.lexicalSearchAndScore(query, k, []).top;
+  lexicalSearch(query: string, k: number, language: StemLanguage = 'en'): { chunkId: number; bm25: number }[] {
+    return this.lexicalSearchAndScore(query, k, [], language).top;
   }
 
   /**
@@ -349,11 +362,14 @@ export class SobreStore {
    * one pass over the matching rows: FTS5 scores every match to sort them anyway, and scoring a
    * few given rows separately costs another whole pass (it reads every term's full doclist).
    */
-  lexicalSearchAndScore(query: string, k: number, chunkIds: readonly number[]): { top: { chunkId: number; bm25: number }[]; scores: Map<number, number> } {
+  lexicalSearchAndScore(
+    query: string, k: number, chunkIds: readonly number[], language: StemLanguage = 'en',
+  ): { top: { chunkId: number; bm25: number }[]; scores: Map<number, number> } {
     const scores = new Map<number, number>();
     if (query.trim() === '') return { top: [], scores };
+    const { fts } = LEXICAL_TABLES[language];
     const rows = this.stmt(
-      `WITH m AS MATERIALIZED (SELECT rowid AS chunkId, -${BM25} AS bm25 FROM chunks_fts WHERE chunks_fts MATCH ?)
+      `WITH m AS MATERIALIZED (SELECT rowid AS chunkId, -${bm25(fts)} AS bm25 FROM ${fts} WHERE ${fts} MATCH ?)
        SELECT chunkId, bm25, 1 AS top FROM (SELECT chunkId, bm25 FROM m ORDER BY bm25 DESC LIMIT ?)
        UNION ALL SELECT chunkId, bm25, 0 AS top FROM m WHERE chunkId IN (SELECT value FROM json_each(?))`,
     ).all(query, k, JSON.stringify(chunkIds)) as { chunkId: number; bm25: number; top: number }[];
@@ -366,18 +382,24 @@ export class SobreStore {
   }
 
   /**
-   * Inverse document frequency of stemmed terms (`text/tokens.ts` `stem`) over chunks (BM25's form, always > 0); a term the
-   * corpus never contains gets the highest value.
+   * Inverse document frequency over chunks (BM25's form, always > 0) of terms stemmed for
+   * `language` (`text/tokens.ts` `stem`); a term the corpus never contains gets the highest value.
    */
-  idf(terms: readonly string[]): Map<string, number> {
+  idf(terms: readonly string[], language: StemLanguage = 'en'): Map<string, number> {
     const n = this.chunkCountNow();
-    const stmt = this.stmt('SELECT doc FROM chunks_vocab WHERE term = ?').pluck();
+    const stmt = this.stmt(`SELECT doc FROM ${LEXICAL_TABLES[language].vocab} WHERE term = ?`).pluck();
     const out = new Map<string, number>();
     for (const t of new Set(terms)) {
       const df = (stmt.get(t) as number | undefined) ?? 0;
       out.set(t, Math.log((n - df + 0.5) / (df + 0.5) + 1));
     }
     return out;
+  }
+
+  /** How many chunks are in each language. */
+  languages(): Partial<Record<Language, number>> {
+    const rows = this.stmt('SELECT language, COUNT(*) AS n FROM chunks GROUP BY language').all() as { language: Language; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.language, r.n]));
   }
 
   /** The chunks with their first containing document, in the order of `chunkIds`. */
