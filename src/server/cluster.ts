@@ -101,8 +101,7 @@ export function runPrimary(opts: PrimaryOptions): void {
     switch (m.sobre) {
       case 'ready':
         ready.add(worker);
-        failedStarts = 0;
-        logger.info({ worker: worker.process.pid, url: m.url }, 'worker listening');
+        failedStarts = 0; // the worker logged 'worker listening' itself
         if (ready.size === 1 && !announced) startRest();
         if (!announced && ready.size >= opts.workers) {
           announced = true;
