@@ -3,7 +3,8 @@
  * folder must share goes through the primary. The write lease makes uploads, deletions and
  * ingests one at a time across processes (SQLite would otherwise make a second writer wait, then
  * fail with SQLITE_BUSY); the rate-limit counters are the primary's, so a limit holds for the
- * service, not per process; a job (kept in its worker's memory) is found from any worker.
+ * service, not per process; a job (kept in its worker's memory) is found from any worker;
+ * /metrics on any worker shows every worker's metrics combined.
  */
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { SobreError } from '../errors';
@@ -19,12 +20,16 @@ export type ToPrimary =
   | { sobre: 'release'; id: number }
   | { sobre: 'limit'; id: number; limiter: string; windowMs: number; op: LimitOp; key: string }
   | { sobre: 'job'; id: number; job: string }
-  | { sobre: 'jobView'; id: number; view: JobView | null };
+  | { sobre: 'jobView'; id: number; view: JobView | null }
+  | { sobre: 'metrics'; id: number }
+  | { sobre: 'metricsPart'; id: number; metrics: object[] };
 export type ToWorker =
   | { sobre: 'granted'; id: number }
   | { sobre: 'limit'; id: number; totalHits: number; resetMs: number | null }
   | { sobre: 'job'; id: number; view: JobView | null }
-  | { sobre: 'findJob'; id: number; job: string };
+  | { sobre: 'findJob'; id: number; job: string }
+  | { sobre: 'metrics'; id: number; contentType: string; body: string }
+  | { sobre: 'collectMetrics'; id: number };
 
 export function isToWorker(m: unknown): m is ToWorker {
   return typeof m === 'object' && m !== null && 'sobre' in m && 'id' in m;
@@ -37,12 +42,19 @@ export class ClusterClient {
   private readonly pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: unknown) => void }>();
   private gone = false;
   private jobs: (id: string) => JobView | null = () => null;
+  private metricsJson: () => Promise<object[]> = async () => [];
 
   constructor(private readonly channel: Channel = process) {
     channel.on('message', (m: unknown) => {
       if (!isToWorker(m)) return;
       if (m.sobre === 'findJob') {
         if (!this.gone) this.send({ sobre: 'jobView', id: m.id, view: this.jobs(m.job) });
+        return;
+      }
+      if (m.sobre === 'collectMetrics') {
+        void this.metricsJson().catch(() => []).then((metrics) => {
+          if (!this.gone) this.send({ sobre: 'metricsPart', id: m.id, metrics });
+        });
         return;
       }
       const p = this.pending.get(m.id);
@@ -100,6 +112,18 @@ export class ClusterClient {
   async findJob(job: string): Promise<JobView | null> {
     const m = await this.request((id) => ({ sobre: 'job', id, job }));
     return m.sobre === 'job' ? m.view : null;
+  }
+
+  /** Answer the primary's collection of metrics with this worker's (prom-client `getMetricsAsJSON`). */
+  serveMetrics(json: () => Promise<object[]>): void {
+    this.metricsJson = json;
+  }
+
+  /** Every worker's metrics, combined by the primary (counters summed; see metrics.ts). */
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    const m = await this.request((id) => ({ sobre: 'metrics', id }));
+    if (m.sobre !== 'metrics') throw new SobreError('internal', `Unexpected answer from the primary: ${m.sobre}`);
+    return { contentType: m.contentType, body: m.body };
   }
 
   /** An express-rate-limit store whose counters live in the primary, one set per `limiter`. */

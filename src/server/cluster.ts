@@ -11,6 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryStore, type Options } from 'express-rate-limit';
+import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from './logger';
 import type { ToPrimary, ToWorker } from './cluster-client';
 import type { JobView } from './jobs';
@@ -79,6 +80,8 @@ export function runPrimary(opts: PrimaryOptions): void {
   const ready = new Set<Worker>();
   /** Questions about a job sent to the other workers, by question id: who asked, and how many answers are still to come. */
   const jobQueries = new Map<number, { asker: Worker; askerId: number; waiting: number; timer: NodeJS.Timeout }>();
+  /** Metrics being collected from every worker for one /metrics request. */
+  const metricQueries = new Map<number, { asker: Worker; askerId: number; waiting: number; parts: object[][]; timer: NodeJS.Timeout }>();
   let nextQuery = 0;
   let stopping = false;
   let exitCode = 0;
@@ -123,6 +126,21 @@ export function runPrimary(opts: PrimaryOptions): void {
       }
       case 'jobView':
         return answerJob(m.id, m.view, false);
+      case 'metrics': {
+        const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+        const qid = ++nextQuery;
+        const timer = setTimeout(() => void answerMetrics(qid), JOB_QUERY_MS);
+        metricQueries.set(qid, { asker: worker, askerId: m.id, waiting: all.length, parts: [], timer });
+        for (const w of all) send(w, { sobre: 'collectMetrics', id: qid });
+        return;
+      }
+      case 'metricsPart': {
+        const q = metricQueries.get(m.id);
+        if (!q) return;
+        q.parts.push(m.metrics);
+        if (--q.waiting <= 0) await answerMetrics(m.id);
+        return;
+      }
       case 'limit': {
         const store = limiter(m.limiter, m.windowMs);
         if (m.op === 'increment') {
@@ -134,6 +152,16 @@ export function runPrimary(opts: PrimaryOptions): void {
         send(worker, { sobre: 'limit', id: m.id, totalHits: 0, resetMs: null });
       }
     }
+  };
+
+  /** Every worker's answer (or those in before the timeout), combined by each metric's aggregator. */
+  const answerMetrics = async (qid: number): Promise<void> => {
+    const q = metricQueries.get(qid);
+    if (!q) return;
+    clearTimeout(q.timer);
+    metricQueries.delete(qid);
+    const registry = AggregatorRegistry.aggregate(q.parts);
+    send(q.asker, { sobre: 'metrics', id: q.askerId, contentType: registry.contentType, body: await registry.metrics() });
   };
 
   /** The first view found answers the asker; with none, the last answer (or the timeout) does. */

@@ -57,6 +57,7 @@ export interface MetricsOptions {
 
 export class ServiceMetrics {
   readonly registry = new Registry();
+  private across: (() => Promise<{ contentType: string; body: string }>) | null = null;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly latency: Histogram<'method' | 'route' | 'status'>;
   private readonly answers: Counter<'route'>;
@@ -83,9 +84,11 @@ export class ServiceMetrics {
     this.pathWh = new Counter({ name: 'sobre_path_energy_wh_total', help: "Energy of Sobre's own retrieval and routing path, Wh", registers });
     this.ledgerFailures = new Counter({ name: 'sobre_ledger_write_failures_total', help: 'Answers returned without their ledger row, which could not be written', registers });
     this.ingested = new Counter({ name: 'sobre_ingest_documents_total', help: 'Documents through the upload and delete routes, by outcome', labelNames: ['outcome'], registers });
+    // Gauges of the shared store and calibration read the same in every worker of a cluster:
+    // combined, they are taken once (max), not summed.
     const gauge = (name: string, help: string, pick: (s: KnowledgeStats) => number) =>
       new Gauge({
-        name, help, registers,
+        name, help, registers, aggregator: 'max',
         async collect() {
           this.set(await knowledge.stats().then(pick, () => Number.NaN)); // NaN: the store is closing
         },
@@ -124,7 +127,7 @@ export class ServiceMetrics {
       };
       const nan = (x: number | null) => (x === null ? Number.NaN : x);
       const live = (name: string, help: string, pick: (s: Awaited<ReturnType<LearningGauges['status']>>) => number) =>
-        new Gauge({ name, help, registers, async collect() { this.set(await status().then(pick, () => Number.NaN)); } });
+        new Gauge({ name, help, registers, aggregator: 'max', async collect() { this.set(await status().then(pick, () => Number.NaN)); } });
       live('sobre_target_precision', 'Precision promised for direct answers (SOBRE_TARGET_PRECISION)', (s) => s.targetPrecision);
       live('sobre_router_threshold', 'Confidence threshold in force for a direct answer (NaN: none goes direct)', (s) => nan(s.threshold));
       live('sobre_calibration_id', 'Stored calibration in force (0: the calibration file)', (s) => s.calibration.id);
@@ -172,7 +175,13 @@ export class ServiceMetrics {
     if (count > 0) this.ingested.inc({ outcome }, count);
   }
 
+  /** In a cluster's worker: /metrics shows every worker's metrics, combined by the primary. */
+  combineAcross(across: () => Promise<{ contentType: string; body: string }>): void {
+    this.across = across;
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
+    if (this.across) return this.across();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

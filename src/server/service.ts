@@ -104,6 +104,10 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     ...(cluster ? { rateLimitStore: (limiter: string) => cluster.rateLimitStore(limiter), workerPid: process.pid, jobsElsewhere: (id: string) => cluster.findJob(id) } : {}),
   });
   cluster?.serveJobs((id) => jobs.get(id)?.view() ?? null);
+  if (cluster) {
+    cluster.serveMetrics(() => metrics.registry.getMetricsAsJSON());
+    metrics.combineAcross(() => cluster.metrics());
+  }
   let server: Server | null = null;
   let stopped: Promise<{ clean: boolean }> | null = null;
   const inFlight = new Set<ServerResponse>();

@@ -46,7 +46,10 @@ class Client {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: Number(res.headers['x-sobre-worker']), json: JSON.parse(text) as Record<string, unknown> }));
+        res.on('end', () => resolve({
+          status: res.statusCode ?? 0, worker: Number(res.headers['x-sobre-worker']),
+          json: (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) as Record<string, unknown> : { text },
+        }));
       });
       req.on('error', reject);
       req.end(payload);
@@ -130,6 +133,25 @@ describe('two workers over one data folder', () => {
     const r = await ask(b, 'Who feeds the grey cats at the Skerryvore lighthouse?');
     expect(r.status).toBe(200);
     expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
+  });
+
+  it("shows every worker's counts in /metrics, whichever worker serves it, and the shared store's size once", async () => {
+    const scrape = async (c: Client) => {
+      const r = await c.request('GET', '/metrics');
+      expect(r.status).toBe(200);
+      const text = String(r.json.text);
+      return {
+        answers: [...text.matchAll(/^sobre_answers_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0),
+        chunks: Number(/^sobre_store_chunks (\d+)/m.exec(text)?.[1]),
+      };
+    };
+    const before = await scrape(a);
+    for (const c of [a, b, b]) expect((await ask(c, 'What port does Sobre listen on by default?')).status).toBe(200);
+    const onA = await scrape(a);
+    const onB = await scrape(b);
+    expect(onA.answers - before.answers).toBe(3);
+    expect(onB.answers).toBe(onA.answers);
+    expect(onA.chunks).toBe((await a.request('GET', '/readyz')).json.storeChunks);
   });
 
   it('uploads to both workers at once are all committed, one at a time, with no busy-database failure', async () => {
