@@ -53,6 +53,7 @@ export function observationOf(input: ObserveInput, settings: Pick<LearnerSetting
       passageStart: passage.start, sentenceStart: c.sentenceStart, sentenceEnd: c.sentenceEnd, answer: c.answer, shortAnswer: c.shortAnswer,
     } : null,
     features: c && decision ? exactFeatures(decision) : null,
+    language: decision?.explanation.language ?? 'en',
   };
 }
 

@@ -12,6 +12,7 @@ import { wilsonInterval } from './audit';
 import { operatingPoint, precisionCurve, type Calibration, type CurvePoint, type OperatingPoint } from './calibration';
 import { predict } from './logistic';
 import { fitRecalibration, meanLogLoss, toModel, type WeightedExample } from './recalibrate';
+import type { StemLanguage } from '../text/tokens';
 
 /** Prior strengths tried, from recalibration alone (∞) to weights that follow the labels. */
 export const LAMBDAS = [Number.POSITIVE_INFINITY, 300, 100, 30, 10, 3];
@@ -53,11 +54,16 @@ export function combineLabels(labels: readonly Label[], reviewerWeight = 1): { y
   return { y, weight: Math.min(reviewerWeight, weight) };
 }
 
-export function labelSet(rows: readonly LabelledObservation[], featureNames: readonly string[]): LabelSet {
+/**
+ * The labelled questions of one language (a refit learns that language's calibration section:
+ * English, the top level; a French question was judged by another model on other features' scale).
+ */
+export function labelSet(rows: readonly LabelledObservation[], featureNames: readonly string[], language: StemLanguage = 'en'): LabelSet {
   const examples: LabelledExample[] = [];
   let totalWeight = 0;
   let questions = 0;
   for (const { observation: o, labels } of rows) {
+    if (o.language !== language) continue;
     const label = combineLabels(labels);
     if (!label) continue;
     questions++;

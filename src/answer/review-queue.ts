@@ -7,6 +7,7 @@
  * the most confident). When one pool is empty the other is used.
  */
 import type { LabelStore, Observation } from '../labels/types';
+import { languageSection } from './calibration';
 import { FEATURE_NAMES } from './features';
 import { predict } from './logistic';
 import type { AnswerRouter } from './router';
@@ -20,12 +21,13 @@ export type ReviewPool = 'audit' | 'uncertain';
 const logit = (p: number): number => Math.log(Math.max(1e-9, p) / Math.max(1e-9, 1 - p));
 
 function mostUncertain(rows: readonly Observation[], router: AnswerRouter): Observation | null {
-  const t = router.point.threshold;
   let best: { o: Observation; score: number } | null = null;
   for (const o of rows) {
     const f = o.features;
     if (o.ruledOut !== null || !f || !FEATURE_NAMES.every((n) => typeof f[n] === 'number')) continue;
-    const p = predict(router.calibration.model, FEATURE_NAMES.map((n) => f[n]));
+    // Each question scored by its language's section, against that section's threshold.
+    const t = router.pointFor(o.language).threshold;
+    const p = predict(languageSection(router.calibration, o.language).model, FEATURE_NAMES.map((n) => f[n]));
     const score = Number.isFinite(t) ? Math.abs(logit(p) - logit(t)) : -p;
     if (!best || score < best.score) best = { o, score };
   }

@@ -57,4 +57,5 @@ export const LABEL_PG_MIGRATIONS: readonly PgMigration[] = [
   );
   INSERT INTO label_state (id, labels_at_last_refit) VALUES (1, 0);
   `,
+  "ALTER TABLE label_observations ADD COLUMN language TEXT NOT NULL DEFAULT 'en'",
 ];

@@ -8,7 +8,7 @@ import { SobreError } from '../errors';
 import { PgDatabase, type Queryable } from '../postgres/database';
 import { migratePg, readVersion } from '../postgres/migrate';
 import { LABEL_PG_MIGRATIONS } from './postgres-schema';
-import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, OBSERVATION_COLUMNS, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
 import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer ($1). */
@@ -60,7 +60,7 @@ export class PostgresLabelStore implements LabelStore {
   }
 
   async addObservation(o: Observation): Promise<void> {
-    await this.writer().query('INSERT INTO label_observations VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', observationValues(o));
+    await this.writer().query(`INSERT INTO label_observations (${OBSERVATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, observationValues(o));
   }
 
   async observation(answerId: string): Promise<Observation | null> {

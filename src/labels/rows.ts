@@ -17,6 +17,7 @@ export interface ObservationRow {
   audit: number | boolean;
   candidate: string | null;
   features: string | null;
+  language: string;
 }
 
 export interface LabelRow {
@@ -54,8 +55,15 @@ export function storedThreshold(threshold: number): number {
 export function observationValues(o: Observation): unknown[] {
   return [
     o.answerId, o.at.getTime(), o.question, o.questionSha256, o.route, o.ruledOut, o.probability, storedThreshold(o.threshold), o.calibrationId,
-    o.audit ? 1 : 0, o.candidate ? JSON.stringify(o.candidate) : null, o.features ? JSON.stringify(o.features) : null,
+    o.audit ? 1 : 0, o.candidate ? JSON.stringify(o.candidate) : null, o.features ? JSON.stringify(o.features) : null, o.language,
   ];
+}
+
+/** The observation columns, in `observationValues`' order. */
+export const OBSERVATION_COLUMNS = 'answer_id, at_ms, question_text, question_sha256, route, ruled_out, probability, threshold, calibration_id, audit, candidate, features, language';
+
+function storedLanguage(s: string): Observation['language'] {
+  return s === 'fr' ? 'fr' : 'en';
 }
 
 export function toObservation(r: ObservationRow): Observation {
@@ -64,6 +72,7 @@ export function toObservation(r: ObservationRow): Observation {
     ruledOut: r.ruled_out, probability: r.probability, threshold: r.threshold, calibrationId: r.calibration_id, audit: Boolean(r.audit),
     candidate: r.candidate === null ? null : (JSON.parse(r.candidate) as Observation['candidate']),
     features: r.features === null ? null : (JSON.parse(r.features) as Record<string, number>),
+    language: storedLanguage(r.language),
   };
 }
 

@@ -58,4 +58,8 @@ export const LABEL_MIGRATIONS: readonly Migration[] = [
       INSERT INTO label_state (id, labels_at_last_refit) VALUES (1, 0);
     `);
   },
+  // The language the question was judged in: a refit learns one language's section only.
+  (db) => {
+    db.exec("ALTER TABLE label_observations ADD COLUMN language TEXT NOT NULL DEFAULT 'en'");
+  },
 ];

@@ -9,7 +9,7 @@ import { SobreError } from '../errors';
 import { DATABASE_FILE, openDatabase } from '../sqlite/database';
 import { migrate } from '../sqlite/migrate';
 import { LABEL_MIGRATIONS } from './schema';
-import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, OBSERVATION_COLUMNS, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
 import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer. */
@@ -25,7 +25,7 @@ export class SqliteLabelStore implements LabelStore {
   private constructor(private readonly db: Db) {
     this.writable = !db.readonly;
     this.insertObservation = this.writable
-      ? db.prepare('INSERT INTO label_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      ? db.prepare(`INSERT INTO label_observations (${OBSERVATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       : null;
   }
 

@@ -8,6 +8,8 @@
 /** Reviewer (the /review page) > feedback (a client's thumbs) > generator (agreement with the generated answer). */
 export type LabelSource = 'reviewer' | 'feedback' | 'generator';
 
+import type { StemLanguage } from '../text/tokens';
+
 /** The router's candidate answer: the sentence (or two) it would answer with, and its passage. */
 export interface CandidateAnswer {
   chunkId: number;
@@ -46,6 +48,8 @@ export interface Observation {
   candidate: CandidateAnswer | null;
   /** The confidence model's features, by name. */
   features: Record<string, number> | null;
+  /** The language the question was matched and judged in (its calibration section). */
+  language: StemLanguage;
 }
 
 export interface Label {

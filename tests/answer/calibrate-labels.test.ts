@@ -31,7 +31,7 @@ test('refits from the stored labels, lists, restores the file, and refuses a bad
       await store.addObservation({
         answerId, at: new Date(), question: `q${i}`, questionSha256: `q${i}`, route: 'generate', ruledOut: null, probability: 0.5, threshold: 0.9, calibrationId: 0, audit: false,
         candidate: { chunkId: 1, documentId: 1, title: 't', source: 's', passage: 'p', passageStart: 0, sentenceStart: 0, sentenceEnd: 1, answer: 'a', shortAnswer: null },
-        features: Object.fromEntries(FEATURE_NAMES.map((n) => [n, n === 'sentence_plain_coverage' ? coverage : 0])),
+        features: Object.fromEntries(FEATURE_NAMES.map((n) => [n, n === 'sentence_plain_coverage' ? coverage : 0])), language: 'en',
       });
       await store.addLabel({ answerId, correct: coverage > 0.6 ? rand() < 0.98 : rand() < 0.1, source: 'reviewer', weight: 1, by: 'r', at: new Date() });
     }

@@ -35,7 +35,7 @@ function observation(id: number, coverage: number, extra: Partial<Observation> =
     answerId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, at: new Date(1_700_000_000_000 + id), question: `question ${id}`, questionSha256: `sha-${id}`,
     route: 'generate', ruledOut: null, probability: 0.5, threshold: 0.9, calibrationId: 0, audit: false,
     candidate: { chunkId: 1, documentId: 1, title: 't', source: 's', passage: 'p', passageStart: 0, sentenceStart: 0, sentenceEnd: 1, answer: 'a', shortAnswer: null },
-    features: features(coverage), ...extra,
+    features: features(coverage), language: 'en', ...extra,
   };
 }
 
@@ -91,6 +91,22 @@ describe('refit from labels', () => {
     }
     const few = await refitCalibration(prior(), labelSet((await store.labelled()).slice(0, 10), FEATURE_NAMES), 0.9);
     expect(few).toMatchObject({ status: 'insufficient', note: expect.stringMatching(/at least 30/) });
+    await store.close();
+  });
+
+  it("learns one language's section: French questions' labels are left out of the English refit, and the other way round", async () => {
+    const store = await labelledStore(200, 7);
+    for (let i = 0; i < 50; i++) {
+      const o = observation(1000 + i, 0.9, { language: 'fr' });
+      await store.addObservation(o);
+      await store.addLabel({ answerId: o.answerId, correct: false, source: 'reviewer', weight: 1, by: 'r', at: o.at });
+    }
+    const rows = await store.labelled();
+    expect(rows).toHaveLength(250);
+    expect(labelSet(rows, FEATURE_NAMES).questions).toBe(200);
+    const french = labelSet(rows, FEATURE_NAMES, 'fr');
+    expect(french.questions).toBe(50);
+    expect(french.examples.every((e) => !e.correct)).toBe(true);
     await store.close();
   });
 

@@ -34,7 +34,7 @@ function observation(n: number, extra: Partial<Observation> = {}): Observation {
       chunkId: 7, documentId: 3, title: 'Tea', source: '/docs/tea.md', passage: 'Green tea is steeped at 80 degrees.', passageStart: 12,
       sentenceStart: 12, sentenceEnd: 47, answer: 'Green tea is steeped at 80 degrees.', shortAnswer: { text: '80 degrees', start: 36, end: 46 },
     },
-    features: { sentence_plain_coverage: 0.75, dense_cosine: -0.125 },
+    features: { sentence_plain_coverage: 0.75, dense_cosine: -0.125 }, language: 'en',
     ...extra,
   };
 }
@@ -71,7 +71,7 @@ export function labelStoreContract(name: string, subject: LabelStoreSubject): vo
       const store = await open();
       expect(store.writable).toBe(true);
       const full = observation(1, { audit: true, route: 'direct', calibrationId: 4, ruledOut: null });
-      const bare = observation(2, { question: null, candidate: null, features: null, probability: null, ruledOut: 'needs_reasoning', threshold: Infinity });
+      const bare = observation(2, { question: null, candidate: null, features: null, probability: null, ruledOut: 'needs_reasoning', threshold: Infinity, language: 'fr' });
       await store.addObservation(full);
       await store.addObservation(bare);
       expect(await store.observation(full.answerId)).toEqual(full);

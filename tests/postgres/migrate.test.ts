@@ -23,7 +23,7 @@ function observation(n: number, extra: Partial<Observation> = {}): Observation {
     answerId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, at: new Date(Date.UTC(2024, 4, 1, 0, 0, n)), question: `question ${n}?`, questionSha256: `sha-${n}`,
     route: 'direct', ruledOut: null, probability: 0.95, threshold: 0.9, calibrationId: 0, audit: n % 2 === 0, features: { sentence_plain_coverage: n / 10 },
     candidate: { chunkId: 1, documentId: 1, title: 't', source: 's', passage: 'p', passageStart: 0, sentenceStart: 0, sentenceEnd: 1, answer: 'a', shortAnswer: null },
-    ...extra,
+    language: n % 3 === 0 ? 'fr' : 'en', ...extra,
   };
 }
 

@@ -28,7 +28,7 @@ describe('answerId and feedback', () => {
     const learner = s.service.deps.learner!;
     await learner.flush();
     const o = await learner.store.observation(a.answerId);
-    expect(o).toMatchObject({ question: DIRECT, route: 'direct', audit: true, ruledOut: null, calibrationId: 0 });
+    expect(o).toMatchObject({ question: DIRECT, route: 'direct', audit: true, ruledOut: null, calibrationId: 0, language: 'en' });
     expect(o?.candidate?.answer).toMatch(/port 3000/);
     expect(o?.candidate?.passage).toContain(o?.candidate?.answer);
     expect(o?.features?.sentence_plain_coverage).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ describe('reviewing a known-question hit', () => {
     const answerId = '00000000-0000-4000-8000-000000000042';
     await store.addObservation({
       answerId, at: new Date(), question: 'How can I reset <my> key?', questionSha256: 'sha', route: 'faq', ruledOut: null, probability: 0.93,
-      threshold: 0.87, calibrationId: 0, audit: true, features: null,
+      threshold: 0.87, calibrationId: 0, audit: true, features: null, language: 'en',
       candidate: {
         chunkId: 1, documentId: 1, title: 'FAQ', source: 'faq.html', passage: 'How do I reset my key? Ask an administrator.', passageStart: 0,
         sentenceStart: 23, sentenceEnd: 44, answer: 'Ask an administrator.', shortAnswer: null,
