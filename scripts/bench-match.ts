@@ -16,7 +16,8 @@ import { seededRandom } from '../src/answer/calibration';
 import { percentile } from '../src/evaluation/metrics';
 import { pairTexts, readPairs } from '../src/evaluation/pairs';
 import { cachedVectors, vectorCacheFile } from '../src/evaluation/vector-cache';
-import { KnownQuestionIndex } from '../src/match/known-index';
+import { HnswIndex } from '../src/index/hnsw-index';
+import { KNOWN_QUESTIONS_HNSW } from '../src/evaluation/cache-simulation';
 import { QuestionMatcher } from '../src/match/matcher';
 
 const USAGE = 'usage: npm run bench:match -- --pairs DIR [--known 100000] [--lookups 2000]';
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
   const started = performance.now();
-  const index = new KnownQuestionIndex({ dimension: embedder.dimension, initialCapacity: opts.known });
+  const index = HnswIndex.inMemory(embedder.id, embedder.dimension, KNOWN_QUESTIONS_HNSW);
   const knownText: string[] = [];
   const knownVector: Float32Array[] = [];
   for (let id = 0; id < opts.known; id++) {
@@ -73,7 +74,7 @@ async function main(): Promise<number> {
     const vector = normalize(vectors.get(asked)!.map((x) => x + 0.01 * gaussian()));
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const candidates = index.search(vector, matcher.candidates).map((h) => ({ id: h.id, text: knownText[h.id], vector: knownVector[h.id] }));
+    const candidates = index.search(vector, matcher.candidates).map((h) => ({ id: h.label, text: knownText[h.label], vector: knownVector[h.label] }));
     if (matcher.best(asked, vector, candidates)) hits++;
     times.push(performance.now() - t0);
     const c = process.cpuUsage(c0);

@@ -5,7 +5,7 @@
  * or a cosine threshold).
  */
 import { precisionCurve } from '../answer/calibration';
-import { KnownQuestionIndex } from '../match/known-index';
+import { HnswIndex, type HnswParams } from '../index/hnsw-index';
 import type { MatchCurvePoint } from '../match/model';
 import { duplicateClassOf, pairKey, type PairSet } from './pairs';
 
@@ -26,17 +26,20 @@ export interface Lookup {
   searchMs: number;
 }
 
+/** The known questions' index in the simulation: the service's index class, with the parameters the shipped numbers were measured at. */
+export const KNOWN_QUESTIONS_HNSW: HnswParams = { m: 16, efConstruction: 100, efSearch: 64 };
+
 export interface KnownSet {
   texts: string[];
   vectors: Float32Array[];
-  index: KnownQuestionIndex;
+  index: HnswIndex;
 }
 
 /** The distinct `question1` texts of the chosen pairs, indexed. */
 export function buildKnown(set: PairSet, pairs: readonly number[], vectors: ReadonlyMap<string, Float32Array>): KnownSet {
   const texts = [...new Set(pairs.map((i) => pairKey(set.pairs[i].question1)))];
   const dimension = vectors.get(texts[0])?.length ?? 1;
-  const index = new KnownQuestionIndex({ dimension, initialCapacity: texts.length });
+  const index = HnswIndex.inMemory('eval', dimension, KNOWN_QUESTIONS_HNSW);
   const known = texts.map((t) => vectors.get(t)!);
   known.forEach((v, id) => index.add(id, v));
   return { texts, vectors: known, index };
@@ -53,7 +56,7 @@ export function lookups(set: PairSet, pairs: readonly number[], known: KnownSet,
     return {
       asked,
       vector,
-      candidates: hits.map((h) => ({ id: h.id, text: known.texts[h.id], vector: known.vectors[h.id], cosine: h.cosine })),
+      candidates: hits.map((h) => ({ id: h.label, text: known.texts[h.label], vector: known.vectors[h.label], cosine: h.cosine })),
       answerable: classes.has(duplicateClassOf(set, asked)),
       searchMs,
     };

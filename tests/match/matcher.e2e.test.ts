@@ -3,7 +3,8 @@
  * model at its default target. Known questions a cosine cache would serve for look-alikes.
  */
 import { UseLiteEmbedder } from '../../src/embed/use-lite';
-import { KnownQuestionIndex } from '../../src/match/known-index';
+import { HnswIndex } from '../../src/index/hnsw-index';
+import { KNOWN_QUESTIONS_HNSW } from '../../src/evaluation/cache-simulation';
 import { QuestionMatcher, type KnownCandidate } from '../../src/match/matcher';
 
 const KNOWN = [
@@ -18,13 +19,13 @@ const KNOWN = [
 ];
 
 let embedder: UseLiteEmbedder;
-let index: KnownQuestionIndex;
+let index: HnswIndex;
 let known: KnownCandidate[];
 
 beforeAll(async () => {
   embedder = await UseLiteEmbedder.create();
   const vectors = await embedder.embed(KNOWN);
-  index = new KnownQuestionIndex({ dimension: embedder.dimension });
+  index = HnswIndex.inMemory(embedder.id, embedder.dimension, KNOWN_QUESTIONS_HNSW);
   known = KNOWN.map((text, id) => ({ id, text, vector: vectors[id] }));
   for (const k of known) index.add(k.id, k.vector);
 });
@@ -32,7 +33,7 @@ beforeAll(async () => {
 async function lookUp(matcher: QuestionMatcher, question: string) {
   const [vector] = await embedder.embed([question]);
   const hits = index.search(vector, matcher.candidates);
-  return { nearest: known[hits[0].id], cosine: hits[0].cosine, match: matcher.best(question, vector, hits.map((h) => known[h.id])) };
+  return { nearest: known[hits[0].label], cosine: hits[0].cosine, match: matcher.best(question, vector, hits.map((h) => known[h.label])) };
 }
 
 describe('QuestionMatcher with USE-lite (default target wrong-hit rate 2%)', () => {
