@@ -40,18 +40,11 @@ function where(filter: KnownFilter & { id?: number }): { sql: string; params: un
 }
 
 export class KnownStore {
-  private readonly statements = new Map<string, Statement>();
-
-  constructor(private readonly db: Database) {}
-
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
+  /** `stmt`: the owning store's compiled-statement cache (same connection). */
+  constructor(
+    private readonly db: Database,
+    private readonly stmt: (sql: string) => Statement,
+  ) {}
 
   get generation(): number {
     return Number(this.stmt("SELECT value FROM meta WHERE key = 'known_generation'").pluck().get() ?? 0);

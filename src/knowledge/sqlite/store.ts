@@ -75,7 +75,7 @@ export class SobreStore {
   readonly known: KnownStore;
 
   private constructor(private readonly db: Db, readonly file: string) {
-    this.known = new KnownStore(db);
+    this.known = new KnownStore(db, (sql) => this.stmt(sql));
   }
 
   /** Statements are compiled once per store: asking runs several per question. */
