@@ -8,7 +8,7 @@ import { SobreError } from '../errors';
 import { PgDatabase, type Queryable } from '../postgres/database';
 import { migratePg, readVersion } from '../postgres/migrate';
 import { LABEL_PG_MIGRATIONS } from './postgres-schema';
-import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, OBSERVATION_COLUMNS, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, NO_AUDITS, labelsById, OBSERVATION_COLUMNS, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
 import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer ($1). */
@@ -99,30 +99,26 @@ export class PostgresLabelStore implements LabelStore {
     return rows.map((r) => ({ observation: toObservation(r), labels: byId.get(r.answer_id) ?? [] }));
   }
 
-  async auditCounts(calibrationId: number): Promise<AuditCounts> {
-    // Each flagged answer's latest reviewer label, if any.
-    const [r] = await this.db.query<AuditCounts>(
-      `SELECT COUNT(l.correct) AS reviewed, COUNT(*) FILTER (WHERE l.correct) AS correct,
-        COUNT(*) FILTER (WHERE l.correct IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id)) AS pending,
-        COUNT(*) FILTER (WHERE l.correct IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id)) AS skipped
-      FROM label_observations o
-      LEFT JOIN LATERAL (SELECT correct FROM labels WHERE answer_id = o.answer_id AND source = 'reviewer' ORDER BY at_ms DESC LIMIT 1) l ON true
-      WHERE o.audit AND o.route = 'direct' AND o.calibration_id = $1`,
-      [calibrationId],
-    );
-    return r;
-  }
-
-  async knownAuditCounts(): Promise<Record<string, AuditCounts>> {
+  /** Audit-flagged answers matching `where`, counted by route, each by its latest reviewer label. */
+  private async auditsByRoute(where: string, params: unknown[] = []): Promise<Record<string, AuditCounts>> {
     const rows = await this.db.query<{ route: string } & AuditCounts>(
       `SELECT o.route, COUNT(l.correct) AS reviewed, COUNT(*) FILTER (WHERE l.correct) AS correct,
         COUNT(*) FILTER (WHERE l.correct IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id)) AS pending,
         COUNT(*) FILTER (WHERE l.correct IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id)) AS skipped
       FROM label_observations o
       LEFT JOIN LATERAL (SELECT correct FROM labels WHERE answer_id = o.answer_id AND source = 'reviewer' ORDER BY at_ms DESC LIMIT 1) l ON true
-      WHERE o.audit AND o.route IN ${KNOWN_ROUTES_SQL} GROUP BY o.route`,
+      WHERE o.audit AND ${where} GROUP BY o.route`,
+      params,
     );
     return Object.fromEntries(rows.map(({ route, ...c }) => [route, c]));
+  }
+
+  async auditCounts(calibrationId: number): Promise<AuditCounts> {
+    return (await this.auditsByRoute("o.route = 'direct' AND o.calibration_id = $1", [calibrationId])).direct ?? { ...NO_AUDITS };
+  }
+
+  async knownAuditCounts(): Promise<Record<string, AuditCounts>> {
+    return this.auditsByRoute(`o.route IN ${KNOWN_ROUTES_SQL}`);
   }
 
   async pendingAudit(by: string, limit: number): Promise<Observation[]> {

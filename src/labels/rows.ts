@@ -2,7 +2,7 @@
  * The labels tables' rows as both stores read them (SQLite keeps flags as 0/1, PostgreSQL as
  * booleans; JSON as text in both), and their conversion to the stage's types.
  */
-import type { CalibrationRecord, Label, LabelSource, Observation } from './types';
+import type { AuditCounts, CalibrationRecord, Label, LabelSource, Observation } from './types';
 
 export interface ObservationRow {
   answer_id: string;
@@ -43,6 +43,8 @@ export interface CalibrationRow {
 /** Known-question routes: their flagged hits are audited apart from the router's direct answers. */
 export const KNOWN_ROUTES_SQL = "('faq', 'curated', 'cache')";
 export const AUDITED_ROUTES_SQL = "('direct', 'faq', 'curated', 'cache')";
+/** The counts of a route with no flagged answer. */
+export const NO_AUDITS: Readonly<AuditCounts> = { reviewed: 0, correct: 0, pending: 0, skipped: 0 };
 
 export const RECORD_COLUMNS = 'id, created_at_ms, active, origin, labels, base_sha256, note, guard_target';
 

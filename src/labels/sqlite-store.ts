@@ -9,7 +9,7 @@ import { SobreError } from '../errors';
 import { DATABASE_FILE, openDatabase } from '../sqlite/database';
 import { migrate } from '../sqlite/migrate';
 import { LABEL_MIGRATIONS } from './schema';
-import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, labelsById, OBSERVATION_COLUMNS, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
+import { AUDITED_ROUTES_SQL, KNOWN_ROUTES_SQL, NO_AUDITS, labelsById, OBSERVATION_COLUMNS, observationValues, RECORD_COLUMNS, toObservation, toRecord, type CalibrationRow, type LabelRow, type ObservationRow } from './rows';
 import type { AuditCounts, CalibrationRecord, Label, LabelledObservation, LabelStore, Observation } from './types';
 
 /** No reviewer label, and not skipped by this reviewer. */
@@ -89,26 +89,24 @@ export class SqliteLabelStore implements LabelStore {
     return rows.map((r) => ({ observation: toObservation(r), labels: byId.get(r.answer_id) ?? [] }));
   }
 
-  async auditCounts(calibrationId: number): Promise<AuditCounts> {
-    const r = this.db.prepare(`SELECT
-        COUNT(l.answer_id) AS reviewed, COALESCE(SUM(l.correct), 0) AS correct,
-        SUM(CASE WHEN l.answer_id IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS pending,
-        SUM(CASE WHEN l.answer_id IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS skipped
-      FROM label_observations o
-      LEFT JOIN (SELECT answer_id, MAX(at_ms), correct FROM labels WHERE source = 'reviewer' GROUP BY answer_id) l ON l.answer_id = o.answer_id
-      WHERE o.audit = 1 AND o.route = 'direct' AND o.calibration_id = ?`).get(calibrationId) as { reviewed: number; correct: number; pending: number | null; skipped: number | null };
-    return { reviewed: r.reviewed, correct: r.correct, pending: r.pending ?? 0, skipped: r.skipped ?? 0 };
-  }
-
-  async knownAuditCounts(): Promise<Record<string, AuditCounts>> {
+  /** Audit-flagged answers matching `where`, counted by route, each by its latest reviewer label. */
+  private auditsByRoute(where: string, ...params: unknown[]): Record<string, AuditCounts> {
     const rows = this.db.prepare(`SELECT o.route AS route,
         COUNT(l.answer_id) AS reviewed, COALESCE(SUM(l.correct), 0) AS correct,
         SUM(CASE WHEN l.answer_id IS NULL AND o.question_text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS pending,
         SUM(CASE WHEN l.answer_id IS NULL AND EXISTS (SELECT 1 FROM label_skips s WHERE s.answer_id = o.answer_id) THEN 1 ELSE 0 END) AS skipped
       FROM label_observations o
       LEFT JOIN (SELECT answer_id, MAX(at_ms), correct FROM labels WHERE source = 'reviewer' GROUP BY answer_id) l ON l.answer_id = o.answer_id
-      WHERE o.audit = 1 AND o.route IN ${KNOWN_ROUTES_SQL} GROUP BY o.route`).all() as ({ route: string } & AuditCounts)[];
-    return Object.fromEntries(rows.map(({ route, ...c }) => [route, { reviewed: c.reviewed, correct: c.correct, pending: c.pending ?? 0, skipped: c.skipped ?? 0 }]));
+      WHERE o.audit = 1 AND ${where} GROUP BY o.route`).all(...params) as ({ route: string } & AuditCounts)[];
+    return Object.fromEntries(rows.map(({ route, ...c }) => [route, c]));
+  }
+
+  async auditCounts(calibrationId: number): Promise<AuditCounts> {
+    return this.auditsByRoute("o.route = 'direct' AND o.calibration_id = ?", calibrationId).direct ?? { ...NO_AUDITS };
+  }
+
+  async knownAuditCounts(): Promise<Record<string, AuditCounts>> {
+    return this.auditsByRoute(`o.route IN ${KNOWN_ROUTES_SQL}`);
   }
 
   async pendingAudit(by: string, limit: number): Promise<Observation[]> {
