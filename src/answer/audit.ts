@@ -4,6 +4,7 @@
  * answers uniformly at random), with a Wilson score 95% interval, and the guard that raises the
  * threshold when the interval's upper bound falls below the target (docs/learning.md).
  */
+import { KNOWN_KINDS } from '../knowledge/types';
 import type { AuditCounts } from '../labels/types';
 import { operatingPoint, type Calibration } from './calibration';
 
@@ -49,7 +50,7 @@ export interface KnownHitAudit {
 
 /** Known-question hits are flagged for audit like direct answers; reviewers measure how often a hit was wrong. */
 export function knownHitAudits(counts: Record<string, AuditCounts>): KnownHitAudit[] {
-  return ['faq', 'curated', 'cache'].filter((route) => counts[route]).map((route) => {
+  return KNOWN_KINDS.filter((route) => counts[route]).map((route) => {
     const c = counts[route];
     const wrong = c.reviewed - c.correct;
     return {

@@ -132,8 +132,9 @@ export interface KnowledgeStats {
   indexVectors: number;
 }
 
-/** Where a known answer comes from: a generated answer kept, a document's FAQ, an admin's pin. */
-export type KnownKind = 'cache' | 'faq' | 'curated';
+/** Where a known answer comes from: a document's FAQ, an admin's pin, a generated answer kept. Each is also an answer route. */
+export const KNOWN_KINDS = ['faq', 'curated', 'cache'] as const;
+export type KnownKind = (typeof KNOWN_KINDS)[number];
 
 /** What a generated answer cost, kept with its cache entry (the ledger's counterfactual for a hit). */
 export interface KnownGeneration {

@@ -2,6 +2,7 @@
  * The labels tables' rows as both stores read them (SQLite keeps flags as 0/1, PostgreSQL as
  * booleans; JSON as text in both), and their conversion to the stage's types.
  */
+import { KNOWN_KINDS } from '../knowledge/types';
 import type { AuditCounts, CalibrationRecord, Label, LabelSource, Observation } from './types';
 
 export interface ObservationRow {
@@ -41,8 +42,9 @@ export interface CalibrationRow {
 }
 
 /** Known-question routes: their flagged hits are audited apart from the router's direct answers. */
-export const KNOWN_ROUTES_SQL = "('faq', 'curated', 'cache')";
-export const AUDITED_ROUTES_SQL = "('direct', 'faq', 'curated', 'cache')";
+const sqlList = (routes: readonly string[]): string => `(${routes.map((r) => `'${r}'`).join(', ')})`;
+export const KNOWN_ROUTES_SQL = sqlList(KNOWN_KINDS);
+export const AUDITED_ROUTES_SQL = sqlList(['direct', ...KNOWN_KINDS]);
 /** The counts of a route with no flagged answer. */
 export const NO_AUDITS: Readonly<AuditCounts> = { reviewed: 0, correct: 0, pending: 0, skipped: 0 };
 

@@ -1,4 +1,5 @@
 /** The shape of a ledger report, as served at /v1/report and rendered by render.ts. */
+import { KNOWN_KINDS } from '../knowledge/types';
 import type { ContentGap } from './content-gap';
 import type { CallStatus, EmbodiedImpact, Impact, PathEnergySource, Range3, Route } from '../ledger/types';
 
@@ -113,6 +114,6 @@ export interface Report {
 
 export const ROUTES: readonly Route[] = ['direct', 'cache', 'faq', 'curated', 'generate', 'passages', 'abstain'];
 /** Routes that answer without an LLM: a passage's sentence, or a known question. */
-export const ANSWERED_WITHOUT_LLM: readonly Route[] = ['direct', 'faq', 'curated', 'cache'];
-export const KNOWN_QUESTION_ROUTES: readonly Route[] = ['faq', 'curated', 'cache'];
+export const KNOWN_QUESTION_ROUTES: readonly Route[] = KNOWN_KINDS;
+export const ANSWERED_WITHOUT_LLM: readonly Route[] = ['direct', ...KNOWN_KINDS];
 export const CALL_STATUSES: readonly CallStatus[] = ['avoided', 'made', 'failed', 'unavailable'];
