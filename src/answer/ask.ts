@@ -193,7 +193,7 @@ export class AskService {
     const [vector] = await embedder.embed([question], 'query');
     const t0 = performance.now();
     const timings: AskTimings = { embedMs: t0 - startedAt, searchMs: 0, routeMs: 0, generateMs: 0, totalMs: 0 };
-    const hit = known ? await this.known('lookup', () => known.lookup(question, vector, namespace), null) : null;
+    const hit = known ? await this.withKnownStore('lookup', () => known.lookup(question, vector, namespace), null) : null;
     if (hit) {
       timings.searchMs = performance.now() - t0;
       return { router, startedAt, cpuStart, vector, passages: knownPassages(hit), decision: null, known: hit, timings };
@@ -291,7 +291,7 @@ export class AskService {
       p.timings.generateMs = performance.now() - g0;
       const known = this.deps.known;
       const kept = generated;
-      if (known && kept) await this.known('remember', () => known.remember(question, p.vector, namespace, kept, toGeneratorPassages(passages), PROMPT_VERSION), null);
+      if (known && kept) await this.withKnownStore('remember', () => known.remember(question, p.vector, namespace, kept, toGeneratorPassages(passages), PROMPT_VERSION), null);
     }
     p.timings.totalMs = performance.now() - p.startedAt;
     response.compute = await this.record(question, response, passages, pathCpuMs, generation, generatorError);
@@ -302,7 +302,7 @@ export class AskService {
     yield { event: 'done', data: response };
   }
 
-  private async known<T>(what: 'lookup' | 'remember', run: () => Promise<T>, fallback: T): Promise<T> {
+  private async withKnownStore<T>(what: 'lookup' | 'remember', run: () => Promise<T>, fallback: T): Promise<T> {
     const report = this.deps.onKnownFailure;
     if (!report) return run();
     try {

@@ -17,8 +17,8 @@ import type { ToPrimary, ToWorker } from './cluster-client';
 import type { JobView } from './jobs';
 import { INCOMING_DIR, uploadsDir } from './uploads';
 
-/** How long a worker's question about another worker's job waits for their answers. */
-const JOB_QUERY_MS = 2000;
+/** How long a question to the other workers (where a job is, their metrics) waits for their answers. */
+const WORKERS_QUERY_MS = 2000;
 
 export interface PrimaryOptions {
   workers: number;
@@ -119,7 +119,7 @@ export function runPrimary(opts: PrimaryOptions): void {
         const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== worker && w.isConnected());
         if (others.length === 0) return send(worker, { sobre: 'job', id: m.id, view: null });
         const qid = ++nextQuery;
-        const timer = setTimeout(() => answerJob(qid, null, true), JOB_QUERY_MS);
+        const timer = setTimeout(() => answerJob(qid, null, true), WORKERS_QUERY_MS);
         jobQueries.set(qid, { asker: worker, askerId: m.id, waiting: others.length, timer });
         for (const w of others) send(w, { sobre: 'findJob', id: qid, job: m.job });
         return;
@@ -129,7 +129,7 @@ export function runPrimary(opts: PrimaryOptions): void {
       case 'metrics': {
         const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
         const qid = ++nextQuery;
-        const timer = setTimeout(() => void answerMetrics(qid), JOB_QUERY_MS);
+        const timer = setTimeout(() => void answerMetrics(qid), WORKERS_QUERY_MS);
         metricQueries.set(qid, { asker: worker, askerId: m.id, waiting: all.length, parts: [], timer });
         for (const w of all) send(w, { sobre: 'collectMetrics', id: qid });
         return;
