@@ -50,6 +50,14 @@ export const SETTINGS = {
   hnswM: { env: 'SOBRE_HNSW_M', kind: 'int', default: '16', min: 2, max: 128, doc: 'HNSW graph degree M' },
   hnswEfConstruction: { env: 'SOBRE_HNSW_EF_CONSTRUCTION', kind: 'int', default: '200', min: 8, max: 2000, doc: 'HNSW efConstruction' },
   hnswEfSearch: { env: 'SOBRE_HNSW_EF_SEARCH', kind: 'int', default: '256', min: 1, max: 2000, doc: 'HNSW efSearch (256: recall@10 ≥ 0.98 against exact search at 100,000 chunks, docs/benchmarks.md)' },
+  lexicalCommonShare: {
+    env: 'SOBRE_LEXICAL_COMMON_SHARE', kind: 'number', default: '0.05', min: 0, max: 1,
+    doc: 'Lexical search leaves out a question\'s terms found in more than this share of the chunks (1: none; docs/architecture.md "Retrieval")',
+  },
+  lexicalCommonMinChunks: {
+    env: 'SOBRE_LEXICAL_COMMON_MIN_CHUNKS', kind: 'int', default: '1000', min: 0,
+    doc: '… and in at least this many chunks (small corpora keep every term)',
+  },
   topK: { env: 'SOBRE_TOP_K', kind: 'int', default: '5', min: 1, max: 50, doc: 'Passages returned per question' },
   candidateK: { env: 'SOBRE_CANDIDATE_K', kind: 'int', default: '30', min: 1, max: 500, doc: 'Candidates taken from each retriever before fusion' },
   maxQuestionChars: { env: 'SOBRE_MAX_QUESTION_CHARS', kind: 'int', default: '1000', min: 10, max: 100000, doc: 'Longer questions are refused (413)' },

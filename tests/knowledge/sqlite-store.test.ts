@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { STORE_MIGRATIONS } from '../../src/knowledge/sqlite/schema';
-import { ftsQuery } from '../../src/knowledge/sqlite/sqlite-knowledge';
+import { ftsQuery, queryTerms } from '../../src/knowledge/sqlite/sqlite-knowledge';
 import { SobreStore } from '../../src/knowledge/sqlite/store';
 import { migrate } from '../../src/sqlite/migrate';
 import { SobreError } from '../../src/errors';
@@ -125,7 +125,7 @@ describe('SobreStore', () => {
       const reopened = SobreStore.open(old);
       try {
         expect(reopened.languages()).toEqual({ fr: 1 });
-        expect(reopened.lexicalSearch(ftsQuery('Où galope le cheval ?', 'fr'), 5, 'fr').map((h) => h.chunkId)).toHaveLength(1);
+        expect(reopened.lexicalSearch(ftsQuery(queryTerms('Où galope le cheval ?', 'fr')), 5, 'fr').map((h) => h.chunkId)).toHaveLength(1);
       } finally {
         reopened.close();
       }

@@ -17,7 +17,7 @@ import { SobreError } from '../../errors';
 import { HnswIndex, INDEX_FILE, MANIFEST_FILE } from '../../index/hnsw-index';
 import { DATABASE_FILE } from '../../sqlite/database';
 import type { Language } from '../../text/language';
-import { contentStems, contentWords, stems, words, type StemLanguage } from '../../text/tokens';
+import { contentStems, contentWords, stem, stems, words, type StemLanguage } from '../../text/tokens';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
   Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SearchTimings, SyncReport,
@@ -27,16 +27,46 @@ import { SobreStore, type ReplicaBatch } from './store';
 
 export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDocument } from './store';
 
-export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>;
+export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>
+  // Absent: every term is searched.
+  & Partial<Pick<SobreConfig, 'lexicalCommonShare' | 'lexicalCommonMinChunks'>>;
 
 /**
- * An FTS5 MATCH expression: content words (all words if none) quoted and OR-ed. English: the
- * words, which FTS5 stems itself; French: their French stems, as `chunks_fts_fr` holds them.
+ * The terms of a question's lexical query: content words (all words if none), at most 64.
+ * English: the words, which FTS5 stems itself; French: their French stems, as `chunks_fts_fr`
+ * holds them.
  */
-export function ftsQuery(question: string, language: StemLanguage = 'en'): string {
+export function queryTerms(question: string, language: StemLanguage = 'en'): string[] {
   let terms = language === 'fr' ? contentStems(question, 'fr') : contentWords(question);
   if (terms.length === 0) terms = language === 'fr' ? stems(question, 'fr') : words(question);
-  return [...new Set(terms)].slice(0, 64).map((t) => `"${t}"`).join(' OR ');
+  return [...new Set(terms)].slice(0, 64);
+}
+
+/** An FTS5 MATCH expression: the terms quoted and OR-ed. */
+export function ftsQuery(terms: readonly string[]): string {
+  return terms.map((t) => `"${t}"`).join(' OR ');
+}
+
+/** Common terms left out of lexical queries (docs/architecture.md "Retrieval"). */
+export interface CommonTerms {
+  /** A term is common in more than this share of the chunks (1: never). */
+  share: number;
+  /** … and in at least this many chunks (below it, its doclist is cheap to read anyway). */
+  minChunks: number;
+}
+
+/**
+ * `terms` without the common ones, which cost a long doclist each (FTS5 reads, merges and scores
+ * every chunk that has any query term) and weigh little in BM25. If every term is common, the
+ * rarest stays.
+ */
+export function withoutCommonTerms(
+  terms: readonly string[], frequencies: ReadonlyMap<string, number>, chunks: number, common: CommonTerms,
+): string[] {
+  const limit = Math.max(common.share * chunks, common.minChunks - 1);
+  const kept = terms.filter((t) => (frequencies.get(t) ?? 0) <= limit);
+  if (kept.length > 0 || terms.length === 0) return kept;
+  return [terms.reduce((a, b) => ((frequencies.get(b) ?? 0) < (frequencies.get(a) ?? 0) ? b : a))];
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -111,6 +141,7 @@ export class SqliteKnowledge implements Knowledge {
     private readonly index: HnswIndex,
     readonly location: string,
     readonly opened: SyncReport,
+    private readonly common: CommonTerms,
   ) {
     this.syncedGeneration = opened.generation;
     this.known = new SqliteKnownAnswers(store, { id: index.embedderId, dimension: index.dimension }, index.hnswParams);
@@ -132,7 +163,8 @@ export class SqliteKnowledge implements Knowledge {
         report.warnings = [`${index.discarded}; rebuilt from the ${report.added} vectors in ${store.file}`];
       }
       if (report.added + report.removed > 0 || index.loadedGeneration !== store.generation) index.save(store.generation);
-      return new SqliteKnowledge(store, index, config.dataDir, report);
+      const common = { share: config.lexicalCommonShare ?? 1, minChunks: config.lexicalCommonMinChunks ?? 0 };
+      return new SqliteKnowledge(store, index, config.dataDir, report, common);
     } catch (e) {
       store.close();
       throw e;
@@ -164,7 +196,7 @@ export class SqliteKnowledge implements Knowledge {
     // Dense first: the lexical pass then scores its candidates in the same scan (store.lexicalSearchAndScore).
     const dense = this.index.search(query.vector, k);
     const t1 = performance.now();
-    const lexical = this.store.lexicalSearchAndScore(ftsQuery(query.text, language), k, dense.map((h) => h.label), language);
+    const lexical = this.store.lexicalSearchAndScore(ftsQuery(this.lexicalTerms(query.text, language)), k, dense.map((h) => h.label), language);
     const t2 = performance.now();
     const byId = new Map<number, Candidate>();
     lexical.top.forEach((h, i) => {
@@ -188,6 +220,19 @@ export class SqliteKnowledge implements Knowledge {
       timings.lexicalMs = t2 - t1;
     }
     return all;
+  }
+
+  /** The question's lexical query terms, the common ones left out (`withoutCommonTerms`). */
+  private lexicalTerms(question: string, language: StemLanguage): string[] {
+    const terms = queryTerms(question, language);
+    if (this.common.share >= 1 || terms.length < 2) return terms;
+    const chunks = this.store.chunkCountNow();
+    if (chunks < this.common.minChunks) return terms;
+    // English terms are words (FTS5 stems them); its vocabulary holds the stems.
+    const stemmed = language === 'fr' ? terms : terms.map((t) => stem(t));
+    const frequencies = this.store.documentFrequencies(stemmed, language);
+    const byTerm = new Map(terms.map((t, i) => [t, frequencies.get(stemmed[i]) ?? 0]));
+    return withoutCommonTerms(terms, byTerm, chunks, this.common);
   }
 
   async passages(chunkIds: readonly number[]): Promise<ChunkSource[]> {
