@@ -22,8 +22,17 @@ import { log, spread } from './common';
 const TILE_CHARS = 1000;
 
 export interface SourcePassage {
+  id: string;
   title: string;
   text: string;
+}
+
+/** A question with what judges an answer to it at scale: the chunks of document `bench://<i>` begin with source passage i. */
+export interface ScaleQuestion {
+  answers: string[];
+  answerable: boolean;
+  /** Indexes of its gold passages in the sources (empty: none, e.g. unanswerable). */
+  gold: number[];
 }
 
 export interface ScaleData {
@@ -33,6 +42,8 @@ export interface ScaleData {
   vectors: Float32Array;
   dimension: number;
   questions: string[];
+  /** Aligned with `questions`. */
+  judged: ScaleQuestion[];
   questionVectors: Float32Array[];
   buildSeconds: number;
   /** True when this run built it (false: loaded from the cache). */
@@ -115,10 +126,16 @@ export async function scaleData(
 ): Promise<ScaleData> {
   const benchDir = path.join(path.resolve(config.dataDir), 'bench');
   const corpora = datasetDirs.map((d) => loadDataset(d));
-  const sources: SourcePassage[] = corpora.flatMap((ds) => readJsonl(ds.corpusFile).map((p) => ({ title: String(p.title ?? ''), text: String(p.text ?? '') })));
+  const sources: SourcePassage[] = corpora.flatMap((ds) => readJsonl(ds.corpusFile).map((p) => ({ id: String(p.id ?? ''), title: String(p.title ?? ''), text: String(p.text ?? '') })));
   const stamp = corpusStamp(embedder, datasetDirs);
   const sourceVectors = await cachedVectors(path.join(benchDir, `sources-${stamp}.f32`), sources.map((s) => `${s.title}. ${s.text}`), embedder, 'passage', 'source passages');
-  const questions = spread(corpora.flatMap((d) => d.questions.map((q) => q.question)), questionCount);
+  const asked = spread(corpora.flatMap((d) => d.questions), questionCount);
+  const questions = asked.map((q) => q.question);
+  const sourceIndex = new Map(sources.map((s, i) => [s.id, i]));
+  const judged = asked.map((q) => ({
+    answers: q.answers, answerable: q.answerable,
+    gold: q.gold_doc_ids.map((id) => sourceIndex.get(id)).filter((i): i is number => i !== undefined),
+  }));
   const questionVectors = await cachedVectors(path.join(benchDir, `questions-${stamp}-${questions.length}.f32`), questions, embedder, 'query', 'questions');
 
   const perSource = Math.ceil(chunks / sources.length);
@@ -128,7 +145,7 @@ export async function scaleData(
   const done = path.join(dir, 'build.json');
   if (fs.existsSync(done)) {
     const meta = JSON.parse(fs.readFileSync(done, 'utf8')) as { chunks: number; seconds: number };
-    return { dir, chunks: meta.chunks, vectors: new Float32Array(fs.readFileSync(vectorsFile).buffer.slice(0)), dimension: dim, questions, questionVectors, buildSeconds: meta.seconds, built: false };
+    return { dir, chunks: meta.chunks, vectors: new Float32Array(fs.readFileSync(vectorsFile).buffer.slice(0)), dimension: dim, questions, judged, questionVectors, buildSeconds: meta.seconds, built: false };
   }
   fs.rmSync(dir, { recursive: true, force: true });
   log(`building ${chunks} chunks from ${sources.length} passages in ${dir} (once; later runs load it)`);
@@ -167,5 +184,5 @@ export async function scaleData(
   const seconds = (Date.now() - started) / 1000;
   fs.writeFileSync(vectorsFile, Buffer.from(all.buffer, 0, n * dim * 4));
   fs.writeFileSync(done, JSON.stringify({ chunks: n, seconds, sources: sources.length, perSource }));
-  return { dir, chunks: n, vectors: all.subarray(0, n * dim), dimension: dim, questions, questionVectors, buildSeconds: seconds, built: true };
+  return { dir, chunks: n, vectors: all.subarray(0, n * dim), dimension: dim, questions, judged, questionVectors, buildSeconds: seconds, built: true };
 }

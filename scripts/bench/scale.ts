@@ -10,12 +10,14 @@ import path from 'node:path';
 import { routeContext } from '../../src/answer/ask';
 import type { SobreConfig } from '../../src/config';
 import { createDeps } from '../../src/deps';
+import { isCorrect } from '../../src/evaluation/collect';
+import { questionLanguage } from '../../src/text/language';
 import type { Embedder } from '../../src/embed/types';
 import { HnswIndex } from '../../src/index/hnsw-index';
 import type { SearchTimings } from '../../src/knowledge/types';
 import { cpuMs, fmt, log, mean, pct, round, table } from './common';
 import { probeLoad } from './load-probe';
-import type { ScaleData } from './scale-data';
+import type { ScaleData, ScaleQuestion } from './scale-data';
 
 export const EF_SWEEP = [16, 32, 64, 96, 128, 192, 256, 384, 512];
 
@@ -48,6 +50,19 @@ export interface ScaleResult {
   recallAt10Default: number;
   questions: number;
   ask: { all: StageStats; direct: StageStats | null; routes: Record<string, number> };
+  /** The ask path with every term searched, and with common terms left out (the default): speed and answers. */
+  commonTerms: {
+    share: number;
+    minChunks: number;
+    everyTerm: CommonTermsRun;
+    withoutCommon: CommonTermsRun;
+  };
+}
+
+export interface CommonTermsRun {
+  lexicalMs: { p50: number; p95: number };
+  totalMs: { p50: number; p95: number };
+  quality: ScaleQuality;
 }
 
 function fileBytes(file: string): number {
@@ -99,48 +114,117 @@ function stageStats(samples: readonly { total: number; cpu: number; embed: numbe
   };
 }
 
-export async function scaleBench(config: SobreConfig, embedder: Embedder, data: ScaleData): Promise<ScaleResult> {
-  const scoped: SobreConfig = Object.freeze({ ...config, dataDir: data.dir });
-  const load = await probeLoad(data.dir, embedder);
-  const deps = await createDeps(scoped, { embedder, ledger: false, generator: null });
-  try {
-    log(`exact top 10 of ${data.questionVectors.length} questions over ${data.chunks} chunks`);
-    const exact = data.questionVectors.map((v) => exactTop10(data, v));
-    const efSweep = recallSweep(config, embedder, data, exact);
+interface Sample {
+  route: string;
+  total: number;
+  cpu: number;
+  embed: number;
+  dense: number;
+  lexical: number;
+  routeMs: number;
+  /** The top passage's source index (document `bench://<i>`), -1 if none. */
+  top: number;
+  /** The direct answer's text. */
+  answer: string | null;
+}
 
-    log(`asking ${data.questions.length} questions one at a time`);
+/** How the answers at scale compare with the gold (ScaleQuestion): the router's promise at 100,000 chunks. */
+export interface ScaleQuality {
+  questions: number;
+  /** Answerable questions whose gold passage's chunk ranked first. */
+  recallAt1: number;
+  direct: number;
+  /** Direct answers containing a gold answer, over direct answers to answerable questions. */
+  precision: number | null;
+  /** Direct answers to answerable questions, over answerable questions. */
+  coverage: number;
+  routes: Record<string, number>;
+}
+
+/** The ask path (as AskService runs it, without known questions, generator or ledger) per stage, one question at a time. */
+async function askOneByOne(config: SobreConfig, embedder: Embedder, data: ScaleData): Promise<Sample[]> {
+  const deps = await createDeps(config, { embedder, ledger: false, generator: null });
+  try {
     const { knowledge, retriever, router } = deps;
-    const samples: { route: string; total: number; cpu: number; embed: number; dense: number; lexical: number; route_: number }[] = [];
+    const samples: Sample[] = [];
     for (const q of data.questions.slice(0, 20)) await deps.ask.ask(q); // warm-up: first calls compile
     for (const question of data.questions) {
       const c0 = cpuMs();
       const t = performance.now();
       const [vector] = await embedder.embed([question], 'query');
       const t1 = performance.now();
+      const language = questionLanguage(question, await knowledge.languages());
       const timings: SearchTimings = { lexicalMs: 0, denseMs: 0 };
-      const scored = await knowledge.candidates({ text: question, vector }, config.candidateK, timings);
-      const passages = await retriever.rank(scored, router.calibration.fusion, config.topK);
+      const scored = await knowledge.candidates({ text: question, vector, language }, config.candidateK, timings);
+      const passages = await retriever.rank(scored, router.fusion(language), config.topK);
       const t2 = performance.now();
-      const decision = await router.route(question, passages, routeContext(knowledge, embedder, vector));
+      const decision = await router.route(question, passages, routeContext(knowledge, embedder, vector, language));
       const t3 = performance.now();
-      samples.push({ route: decision.route, total: t3 - t, cpu: cpuMs() - c0, embed: t1 - t, dense: timings.denseMs, lexical: timings.lexicalMs, route_: t3 - t2 });
+      samples.push({
+        route: decision.route, total: t3 - t, cpu: cpuMs() - c0, embed: t1 - t, dense: timings.denseMs, lexical: timings.lexicalMs, routeMs: t3 - t2,
+        top: passages[0] ? Number(passages[0].source.slice('bench://'.length)) : -1, answer: decision.route === 'direct' ? decision.answer : null,
+      });
     }
-    const routes: Record<string, number> = {};
-    for (const s of samples) routes[s.route] = (routes[s.route] ?? 0) + 1;
-    const shape = (xs: typeof samples) => stageStats(xs.map((s) => ({ ...s, route: s.route_ })));
-    const direct = samples.filter((s) => s.route === 'direct');
-    const def = efSweep.find((e) => e.efSearch === config.hnswEfSearch);
-    return {
-      chunks: data.chunks, builtThisRun: data.built, buildSeconds: round(data.buildSeconds),
-      loadMs: round(load.loadMs), rssMbBefore: round(load.rssMbBefore), rssMbAfter: round(load.rssMbAfter),
-      rssBytesPerChunk: round(((load.rssMbAfter - load.rssMbBefore) * 2 ** 20) / data.chunks, 0),
-      indexBytes: fileBytes(path.join(data.dir, 'vectors.hnsw')), databaseBytes: fileBytes(path.join(data.dir, 'sobre.db')),
-      efSweep, defaultEfSearch: config.hnswEfSearch, recallAt10Default: def?.recallAt10 ?? Number.NaN,
-      questions: samples.length, ask: { all: shape(samples), direct: direct.length ? shape(direct) : null, routes },
-    };
+    return samples;
   } finally {
     await deps.close();
   }
+}
+
+function quality(samples: readonly Sample[], judged: readonly ScaleQuestion[]): ScaleQuality {
+  let answerable = 0;
+  let atOne = 0;
+  let direct = 0;
+  let directAnswerable = 0;
+  let correct = 0;
+  const routes: Record<string, number> = {};
+  samples.forEach((s, i) => {
+    const q = judged[i];
+    routes[s.route] = (routes[s.route] ?? 0) + 1;
+    if (s.route === 'direct') direct++;
+    if (!q.answerable || q.gold.length === 0) return;
+    answerable++;
+    if (q.gold.includes(s.top)) atOne++;
+    if (s.answer === null) return;
+    directAnswerable++;
+    if (isCorrect(s.answer, q.answers)) correct++;
+  });
+  return {
+    questions: samples.length, recallAt1: round(atOne / Math.max(1, answerable), 3), direct,
+    precision: directAnswerable ? round(correct / directAnswerable, 3) : null, coverage: round(directAnswerable / Math.max(1, answerable), 3), routes,
+  };
+}
+
+export async function scaleBench(config: SobreConfig, embedder: Embedder, data: ScaleData): Promise<ScaleResult> {
+  const scoped: SobreConfig = Object.freeze({ ...config, dataDir: data.dir });
+  const load = await probeLoad(data.dir, embedder);
+  log(`exact top 10 of ${data.questionVectors.length} questions over ${data.chunks} chunks`);
+  const exact = data.questionVectors.map((v) => exactTop10(data, v));
+  const efSweep = recallSweep(config, embedder, data, exact);
+
+  // The default first: a cold page cache, if any, then slows it rather than the comparison.
+  log(`asking ${data.questions.length} questions one at a time, terms in more than ${config.lexicalCommonShare} of the chunks left out (SOBRE_LEXICAL_COMMON_SHARE)`);
+  const samples = await askOneByOne(scoped, embedder, data);
+  log('asking them again with every term searched');
+  const everyTerm = await askOneByOne(Object.freeze({ ...scoped, lexicalCommonShare: 1 }), embedder, data);
+  const routes: Record<string, number> = {};
+  for (const s of samples) routes[s.route] = (routes[s.route] ?? 0) + 1;
+  const shape = (xs: readonly Sample[]) => stageStats(xs.map((s) => ({ ...s, route: s.routeMs })));
+  const direct = samples.filter((s) => s.route === 'direct');
+  const def = efSweep.find((e) => e.efSearch === config.hnswEfSearch);
+  return {
+    chunks: data.chunks, builtThisRun: data.built, buildSeconds: round(data.buildSeconds),
+    loadMs: round(load.loadMs), rssMbBefore: round(load.rssMbBefore), rssMbAfter: round(load.rssMbAfter),
+    rssBytesPerChunk: round(((load.rssMbAfter - load.rssMbBefore) * 2 ** 20) / data.chunks, 0),
+    indexBytes: fileBytes(path.join(data.dir, 'vectors.hnsw')), databaseBytes: fileBytes(path.join(data.dir, 'sobre.db')),
+    efSweep, defaultEfSearch: config.hnswEfSearch, recallAt10Default: def?.recallAt10 ?? Number.NaN,
+    questions: samples.length, ask: { all: shape(samples), direct: direct.length ? shape(direct) : null, routes },
+    commonTerms: {
+      share: config.lexicalCommonShare, minChunks: config.lexicalCommonMinChunks,
+      everyTerm: { lexicalMs: shape(everyTerm).stagesMs.lexical, totalMs: shape(everyTerm).totalMs, quality: quality(everyTerm, data.judged) },
+      withoutCommon: { lexicalMs: shape(samples).stagesMs.lexical, totalMs: shape(samples).totalMs, quality: quality(samples, data.judged) },
+    },
+  };
 }
 
 export function scaleTables(r: ScaleResult): string {
@@ -153,5 +237,13 @@ export function scaleTables(r: ScaleResult): string {
   ]] : []);
   const ask = table(['questions', 'total p50 / p95 ms', 'CPU ms/q', 'embed', 'dense search', 'lexical search', 'route'],
     [...stageRows('all', r.ask.all), ...stageRows('direct', r.ask.direct)]);
-  return `${head}\n\n${sweep}\n\n${ask}\nroutes: ${Object.entries(r.ask.routes).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+  const c = r.commonTerms;
+  const run = (name: string, x: CommonTermsRun) => [
+    name, `${fmt(x.lexicalMs.p50)} / ${fmt(x.lexicalMs.p95)}`, `${fmt(x.totalMs.p50)} / ${fmt(x.totalMs.p95)}`, x.quality.recallAt1.toFixed(3),
+    Object.entries(x.quality.routes).map(([k, v]) => `${k} ${v}`).join(', '), x.quality.precision === null ? '—' : x.quality.precision.toFixed(3), x.quality.coverage.toFixed(3),
+  ];
+  const common = table(['lexical query', 'lexical p50 / p95 ms', 'total p50 / p95 ms', 'R@1 (gold passage first)', 'routes', 'direct precision', 'coverage'], [
+    run('every term', c.everyTerm), run(`without terms in > ${c.share} of chunks (≥ ${c.minChunks})`, c.withoutCommon),
+  ]);
+  return `${head}\n\n${sweep}\n\n${ask}\nroutes: ${Object.entries(r.ask.routes).map(([k, v]) => `${k} ${v}`).join(', ')}\n\n${common}`;
 }
