@@ -144,6 +144,39 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * A connection of its own, until `end` (for what lives with a session, such as an advisory
+   * lock). A connection that fails is not given back for reuse.
+   */
+  async session(): Promise<PgSession> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.translate(e);
+    }
+    let broken: unknown;
+    const onError = (e: unknown) => {
+      broken = e;
+    };
+    client.on('error', onError);
+    const q = queryable(client);
+    return {
+      query: async <R extends QueryResultRow>(sql: string, params: readonly unknown[] = []) => {
+        try {
+          return await q.query<R>(sql, params);
+        } catch (e) {
+          if (isConnectionFailure(e)) broken ??= e;
+          throw this.translate(e);
+        }
+      },
+      end: () => {
+        client.off('error', onError);
+        client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
+      },
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -154,6 +187,11 @@ export class PgDatabase {
 /** What a transaction's body gets: queries on its own connection. */
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export interface PgSession extends Queryable {
+  /** Give the connection back (or drop it, if it failed). Call once. */
+  end(): void;
 }
 
 function queryable(client: PoolClient): Queryable {
