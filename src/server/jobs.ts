@@ -107,7 +107,7 @@ export class JobQueue {
     this.forgetOld();
     const job = new Job(kind, filesTotal);
     this.jobs.set(job.id, job);
-    void this.writer.run(async () => {
+    this.writer.run(async () => {
       if (job.finished) return; // cancelled while queued: skipped
       job.status = 'running';
       job.startedAt = new Date();
@@ -118,6 +118,11 @@ export class JobQueue {
         job.thrown = e;
         job.finish(job.signal.aborted ? 'cancelled' : 'failed');
       }
+    }, job.signal).catch((e: unknown) => {
+      // The write lease was not taken: cancelled while waiting for it (already finished), or unreachable.
+      if (job.finished) return;
+      job.thrown = e;
+      job.finish('failed');
     });
     return job;
   }
