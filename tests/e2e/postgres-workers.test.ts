@@ -1,20 +1,21 @@
 /**
  * SOBRE_WORKERS=2 on PostgreSQL: the compiled server as a real cluster (a primary, two serving
  * processes with USE-lite sharing one data folder and its replica) over a real PostgreSQL, with
- * an `npm run ingest` on another data folder (as from another machine) writing at the same time.
+ * an `npm run ingest` on another data folder (as from another machine) holding the write lease
+ * while uploads arrive at both workers.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describePostgres, dropSchema, freshSchema } from '../helpers/postgres';
 import { makeTempDir, removeDir } from '../helpers/temp';
-import { writeCalibration, writeCorpus } from '../server/helpers';
+import { formWith, writeCalibration, writeCorpus } from '../server/helpers';
 import { buildServer, REPO, spawnServer, type Spawned } from '../server/process-helpers';
 import { ask, Client, clientsOnTwoWorkers, documentNames, note, upload } from '../server/worker-clients';
 
 const KEY = 'pg-workers-key-0123456789abcdef';
 
-describePostgres('two workers on PostgreSQL', (server) => {
+describePostgres('PostgreSQL with SOBRE_WORKERS', (server) => describe('two workers on PostgreSQL', () => {
   let root: string;
   let schema: string;
   let s: Spawned;
@@ -67,10 +68,10 @@ describePostgres('two workers on PostgreSQL', (server) => {
     expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
   });
 
-  it('uploads to both workers and an ingest elsewhere, all at once, all commit', async () => {
+  it('uploads to both workers wait for an ingest elsewhere, then all commit', async () => {
     const docs = path.join(root, 'docs');
     fs.mkdirSync(docs);
-    for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(docs, `orchard-${i}.md`), note(`orchard ${i}`, `Orchard ${i} grows ${i + 2} kinds of quince. `.repeat(40)));
+    for (let i = 0; i < 16; i++) fs.writeFileSync(path.join(docs, `orchard-${i}.md`), note(`orchard ${i}`, `Orchard ${i} grows ${i + 2} kinds of quince in row ${i}. `.repeat(90)));
     let output = '';
     const ingest = spawn(process.execPath, [path.join(REPO, 'dist/scripts/ingest.js'), docs], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SOBRE_DATA_DIR: path.join(root, 'elsewhere'), SOBRE_DATABASE_URL: server(), SOBRE_DATABASE_SCHEMA: schema },
@@ -79,18 +80,35 @@ describePostgres('two workers on PostgreSQL', (server) => {
     ingest.stdout.on('data', (d: Buffer) => (output += d.toString()));
     ingest.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const ingested = new Promise<number | null>((resolve) => ingest.once('exit', resolve));
-
     const before = await documentNames(a);
-    const clients = [a, b, a, b];
-    const replies = await Promise.all(clients.map((c, i) => upload(c, `garden-${i}.md`, note(`garden ${i}`, `Garden ${i} grows ${i + 3} kinds of tulips along its northern wall. `.repeat(30)))));
-    for (const r of replies) {
-      expect([r.status, (r.json.files as { status: string }[])[0].status]).toEqual([200, 'added']);
-    }
-    expect(new Set(replies.map((r) => r.worker)).size).toBe(2);
-    expect(await ingested).toBe(0);
-    expect(output).toMatch(/added 8, updated 0, unchanged 0, failed 0/);
+    for (let i = 0; i < 1200 && !(await documentNames(a)).some((n) => n.startsWith('orchard-')) && ingest.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
 
-    const expected = [...before, ...clients.map((_, i) => `garden-${i}.md`), ...Array.from({ length: 8 }, (_, i) => `orchard-${i}.md`)].sort();
+    // The ingest writes: uploads to both workers wait for its lease (as jobs), then commit one at a time.
+    const clients = [a, b, a, b];
+    const jobs = await Promise.all(clients.map(async (c, i) => {
+      const form = formWith([{ name: `garden-${i}.md`, content: note(`garden ${i}`, `Garden ${i} grows ${i + 3} kinds of tulips along its northern wall. `.repeat(30)) }]);
+      const r = await c.request('POST', '/v1/documents', { form }, { prefer: 'respond-async' });
+      expect([r.status, r.json.status]).toEqual([202, 'queued']);
+      return { c, id: String(r.json.id), worker: r.worker };
+    }));
+    expect(new Set(jobs.map((j) => j.worker)).size).toBe(2);
+    expect(await ingested).toBe(0);
+    expect(output).toMatch(/added 16, updated 0, unchanged 0, failed 0/);
+    const views = [];
+    for (const j of jobs) {
+      let v: Record<string, unknown> = {};
+      for (let i = 0; i < 600 && !['succeeded', 'failed', 'cancelled'].includes(String(v.status)); i++) {
+        v = (await j.c.request('GET', `/v1/jobs/${j.id}`)).json;
+        if (v.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
+      }
+      views.push(v);
+    }
+    expect(views.map((v) => [v.status, (v.result as { files: { status: string }[] } | undefined)?.files[0].status])).toEqual(jobs.map(() => ['succeeded', 'added']));
+
+    const listed = (await a.request('GET', '/v1/documents')).json.documents as { name: string; updatedAt: string }[];
+    const lastIngestCommit = Math.max(...listed.filter((d) => d.name.startsWith('orchard-')).map((d) => Date.parse(d.updatedAt)));
+    for (const v of views) expect(Date.parse(String(v.startedAt))).toBeGreaterThanOrEqual(lastIngestCommit);
+    const expected = [...before, ...clients.map((_, i) => `garden-${i}.md`), ...Array.from({ length: 16 }, (_, i) => `orchard-${i}.md`)].sort();
     expect(await documentNames(a)).toEqual(expected);
     expect(await documentNames(b)).toEqual(expected);
     for (const c of [a, b]) {
@@ -105,4 +123,4 @@ describePostgres('two workers on PostgreSQL', (server) => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toEqual({ code: 0, signal: null });
   });
-});
+}));
