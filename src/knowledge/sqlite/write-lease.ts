@@ -39,17 +39,28 @@ function live(row: LeaseRow, now: number): boolean {
 }
 
 export class SqliteWriteLease {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly timing = { ttlMs: LEASE_TTL_MS, renewMs: LEASE_RENEW_MS },
+  ) {}
 
-  /** Take the lease if it is free: null when taken, else who holds it. */
+  /** Who holds the lease, if anyone still does. */
+  private holder(now: number): LeaseHolder | null {
+    const row = this.db.prepare('SELECT holder, pid, host, expires_ms FROM write_lease WHERE id = 1').get() as LeaseRow | undefined;
+    return row && live(row, now) ? { description: row.holder, expiresAt: new Date(row.expires_ms) } : null;
+  }
+
+  /** Take the lease if it is free: null when taken, else who holds it. Waiters only read. */
   private tryTake(token: string, description: string): LeaseHolder | null {
+    const held = this.holder(Date.now());
+    if (held) return held;
     return this.db.transaction((): LeaseHolder | null => {
       const now = Date.now();
-      const row = this.db.prepare('SELECT holder, pid, host, expires_ms FROM write_lease WHERE id = 1').get() as LeaseRow | undefined;
-      if (row && live(row, now)) return { description: row.holder, expiresAt: new Date(row.expires_ms) };
+      const holder = this.holder(now);
+      if (holder) return holder;
       this.db
         .prepare('INSERT OR REPLACE INTO write_lease (id, token, holder, pid, host, expires_ms) VALUES (1, ?, ?, ?, ?, ?)')
-        .run(token, description, process.pid, os.hostname(), now + LEASE_TTL_MS);
+        .run(token, description, process.pid, os.hostname(), now + this.timing.ttlMs);
       return null;
     }).immediate();
   }
@@ -68,11 +79,11 @@ export class SqliteWriteLease {
     }
     const renew = setInterval(() => {
       try {
-        if (this.db.open) this.db.prepare('UPDATE write_lease SET expires_ms = ? WHERE token = ?').run(Date.now() + LEASE_TTL_MS, token);
+        if (this.db.open) this.db.prepare('UPDATE write_lease SET expires_ms = ? WHERE token = ?').run(Date.now() + this.timing.ttlMs, token);
       } catch {
         // busy for longer than the busy timeout: the next renewal, well within the TTL, tries again
       }
-    }, LEASE_RENEW_MS);
+    }, this.timing.renewMs);
     renew.unref();
     let released = false;
     return async () => {
