@@ -107,7 +107,7 @@ export class JobQueue {
     this.forgetOld();
     const job = new Job(kind, filesTotal);
     this.jobs.set(job.id, job);
-    this.writer.run(async () => {
+    void this.writer.run(async () => {
       if (job.finished) return; // cancelled while queued: skipped
       job.status = 'running';
       job.startedAt = new Date();
