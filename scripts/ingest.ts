@@ -1,12 +1,14 @@
 /**
  * `npm run ingest -- <files or folders...> [--prune]`: thin — parse, call the pipeline, print.
  * Exit codes: 0 all went in, 1 some file failed (the rest went in), 2 bad arguments or settings.
+ * Holds the store's write lease for the whole run (waiting, with a line on stderr, while another
+ * process writes).
  */
 import { loadConfig, parseSettingFlags } from '../src/config';
 import { createIngestEmbedder } from '../src/embed';
 import { errorMessage, isSobreError } from '../src/errors';
 import path from 'node:path';
-import { ingestPaths, type IngestProgress } from '../src/ingest/pipeline';
+import { ingestPaths, type IngestProgress, type IngestSummary } from '../src/ingest/pipeline';
 import type { SkippedGroup } from '../src/ingest/types';
 import { openKnowledge } from '../src/knowledge';
 
@@ -65,7 +67,18 @@ async function main(): Promise<number> {
     const r = knowledge.opened;
     for (const w of r.warnings ?? []) console.error(`warning: ${w}`);
     if (r.added + r.removed > 0) console.error(`repaired the index after an interrupted run: ${r.added} vectors restored from the store, ${r.removed} removed`);
-    const s = await ingestPaths({ knowledge, embedder, settings: config, concurrency }, paths, { prune, onProgress: progressPrinter() });
+    // Held for the whole run: no other writer (a service's upload or deletion, another ingest)
+    // changes the store between what this run reads and what it commits.
+    const release = await knowledge.writeLease({
+      holder: 'npm run ingest',
+      onWait: (h) => console.error(`waiting for the write lease, held by ${h.description}`),
+    });
+    let s: IngestSummary;
+    try {
+      s = await ingestPaths({ knowledge, embedder, settings: config, concurrency }, paths, { prune, onProgress: progressPrinter() });
+    } finally {
+      await release();
+    }
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const f of s.failures) console.error(`failed: ${f.path}: ${f.reason}`);
     const stats = await knowledge.stats();

@@ -50,6 +50,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     const config = loadConfig({ ...process.env, SOBRE_DATABASE_URL: url }, flags);
     const source = openDatabase(path.join(config.dataDir, DATABASE_FILE), { readonly: true });
     try {
+      // One snapshot of the source for the whole copy, even if a service still writes to it.
+      source.exec('BEGIN');
       db = await PgDatabase.open(url, config.databaseSchema);
       await migratePg(db, 'knowledge', KNOWLEDGE_MIGRATIONS);
       await migratePg(db, 'ledger', LEDGER_PG_MIGRATIONS);

@@ -220,6 +220,26 @@ export interface KnownAnswers {
   prune(maxCacheEntries: number): Promise<number>;
 }
 
+/** Who holds the write lease, as a waiter is told. */
+export interface LeaseHolder {
+  /** What the holder said it is, its pid and host: "npm run ingest pid 123 on box". */
+  description: string;
+  /** When it lapses unless renewed (null: held until its connection closes). */
+  expiresAt: Date | null;
+}
+
+export interface WriteLeaseOptions {
+  /** What this process is, for waiters' messages ("npm run ingest", "service"). */
+  holder?: string;
+  /** Stop waiting: the promise rejects with `cancelled`. */
+  signal?: AbortSignal;
+  /** Called once if another process holds the lease, before waiting for it. */
+  onWait?: (holder: LeaseHolder) => void;
+}
+
+/** Gives the write lease back; idempotent. */
+export type LeaseRelease = () => Promise<void>;
+
 export interface Knowledge extends TermStats {
   /** Where it lives, for messages and logs (a folder, or a database without its password). */
   readonly location: string;
@@ -255,6 +275,14 @@ export interface Knowledge extends TermStats {
   commitDocument(doc: DocumentInput, chunks: readonly ChunkInput[], vectors: ReadonlyMap<string, Float32Array>, faq?: readonly FaqInput[]): Promise<CommitResult>;
   /** Remove a document and the chunks no other document uses; `not_found` if there is none. */
   deleteDocument(id: number): Promise<DeleteResult>;
+
+  /**
+   * One writer at a time across every process using this store (services, their workers,
+   * `npm run ingest`): a writer that reads the store, embeds, then commits holds it throughout,
+   * so no other writer changes what it read. Not re-entrant. A holder that dies frees it
+   * (at once on the same host, or when its lease lapses or its connection closes).
+   */
+  writeLease(opts?: WriteLeaseOptions): Promise<LeaseRelease>;
 
   /** Catch up with changes another process committed; null when there were none. */
   refresh(): Promise<SyncReport | null>;

@@ -115,6 +115,25 @@ export class PgDatabase {
 
   /** Run `fn` in one transaction on one connection (READ COMMITTED unless `begin` says otherwise). */
   async transaction<T>(fn: (q: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const session = await this.session();
+    try {
+      await session.query(begin);
+      const result = await fn(session);
+      await session.query('COMMIT');
+      return result;
+    } catch (e) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw this.translate(e);
+    } finally {
+      session.end();
+    }
+  }
+
+  /**
+   * A connection of its own until `end`: for a transaction, or what lives with a session (an
+   * advisory lock). A connection that failed is not given back for reuse.
+   */
+  async session(): Promise<PgSession> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -128,20 +147,20 @@ export class PgDatabase {
       broken = e;
     };
     client.on('error', onError);
-    try {
-      await client.query(begin);
-      const result = await fn(queryable(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      if (isConnectionFailure(e)) broken ??= e;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw this.translate(e);
-    } finally {
-      client.off('error', onError);
-      // A connection that failed is not given back for reuse.
-      client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
-    }
+    return {
+      query: async <R extends QueryResultRow>(sql: string, params: readonly unknown[] = []) => {
+        try {
+          return (await client.query<R>(sql, params as unknown[])).rows;
+        } catch (e) {
+          if (isConnectionFailure(e)) broken ??= e;
+          throw this.translate(e);
+        }
+      },
+      end: () => {
+        client.off('error', onError);
+        client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -156,8 +175,7 @@ export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
-function queryable(client: PoolClient): Queryable {
-  return {
-    query: async <R extends QueryResultRow>(sql: string, params: readonly unknown[] = []) => (await client.query<R>(sql, params as unknown[])).rows,
-  };
+export interface PgSession extends Queryable {
+  /** Give the connection back (or drop it, if it failed). Call once. */
+  end(): void;
 }

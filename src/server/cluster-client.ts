@@ -8,6 +8,7 @@
  */
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { SobreError } from '../errors';
+import { throwIfCancelled } from '../knowledge/lease';
 import type { Release } from './gate';
 import type { JobView } from './jobs';
 
@@ -92,9 +93,27 @@ export class ClusterClient {
     this.send({ sobre: 'ready', url, port });
   }
 
-  /** The write lease, held by one process at a time (the primary frees it if its holder dies). */
-  async lease(): Promise<Release> {
-    const { id } = await this.request((id) => ({ sobre: 'lease', id }));
+  /**
+   * The cluster's write lease, held by one worker at a time (the primary frees it if its holder
+   * dies). Giving up while waiting (`signal`) withdraws the request.
+   */
+  async lease(signal?: AbortSignal): Promise<Release> {
+    throwIfCancelled(signal);
+    let id = 0;
+    const granted = this.request((n) => ({ sobre: 'lease', id: (id = n) }));
+    const onAbort = () => {
+      const p = this.pending.get(id);
+      if (!p) return; // granted already
+      this.pending.delete(id);
+      if (!this.gone) this.send({ sobre: 'release', id }); // withdrawn (or given back, if the grant is on its way)
+      p.reject(new SobreError('cancelled', 'Cancelled while waiting for the write lease'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await granted;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
     let released = false;
     return () => {
       if (released || this.gone) return;

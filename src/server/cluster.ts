@@ -40,7 +40,10 @@ class Lease {
     this.grant();
   }
 
+  /** Give it back, or withdraw a request still waiting. */
   release(worker: Worker, id: number): void {
+    const waiting = this.waiting.findIndex((w) => w.worker === worker && w.id === id);
+    if (waiting >= 0) this.waiting.splice(waiting, 1);
     if (this.holder?.worker !== worker || this.holder.id !== id) return;
     this.holder = null;
     this.grant();

@@ -7,30 +7,38 @@
 import { SobreError } from '../errors';
 import type { GenerateEvent, GenerateRequest, GenerateResult, Generator } from '../generate/types';
 
+/** A lock another party keeps (a cluster's primary, the knowledge's store), taken for each turn. */
+export type Lease = (signal?: AbortSignal) => Promise<() => void | Promise<void>>;
+
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
   private waiting = 0;
 
-  /** `lease`: a lock shared with other processes (cluster-client.ts), also held during each turn. */
-  constructor(private readonly lease?: () => Promise<Release>) {}
+  /** `leases`: locks shared with other processes, taken in this order during each turn and given back in reverse. */
+  constructor(private readonly leases: readonly Lease[] = []) {}
 
-  /** Run `fn` after every earlier `run` has settled. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` after every earlier `run` has settled, holding the leases. `signal` aborting while
+   * a lease is awaited rejects with `cancelled` (and `fn` never runs).
+   */
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.waiting++;
-    const lease = this.lease;
-    const result = this.tail.then(lease ? async () => {
-      const release = await lease();
-      try {
-        return await fn();
-      } finally {
-        release();
-      }
-    } : fn);
+    const result = this.tail.then(() => this.holding(0, fn, signal));
     this.tail = result.then(
       () => void this.waiting--,
       () => void this.waiting--,
     );
     return result;
+  }
+
+  private async holding<T>(i: number, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (i === this.leases.length) return fn();
+    const release = await this.leases[i](signal);
+    try {
+      return await this.holding(i + 1, fn, signal);
+    } finally {
+      await release();
+    }
   }
 
   /** Holders and waiters. */

@@ -118,6 +118,11 @@ export class JobQueue {
         job.thrown = e;
         job.finish(job.signal.aborted ? 'cancelled' : 'failed');
       }
+    }, job.signal).catch((e: unknown) => {
+      // The write lease was not taken: cancelled while waiting for it (already finished), or unreachable.
+      if (job.finished) return;
+      job.thrown = e;
+      job.finish('failed');
     });
     return job;
   }

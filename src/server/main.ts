@@ -47,10 +47,12 @@ async function main(): Promise<void> {
   if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
   if ((await knowledge.stats()).documents === 0) {
     logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');
-    const s = await service.ingest([config.corpusDir]);
-    logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
-    for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
-    for (const g of s.skipped) logger.info({ reason: g.reason, files: g.files.length }, 'files not ingested');
+    const s = await service.ingest([config.corpusDir], { ifEmpty: true });
+    if (s) {
+      logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
+      for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
+      for (const g of s.skipped) logger.info({ reason: g.reason, files: g.files.length }, 'files not ingested');
+    } else logger.info('another process filled the store meanwhile: the corpus is not ingested');
   }
   const { url, port } = await service.listen();
   const stats = await knowledge.stats();

@@ -11,6 +11,7 @@ import type { SobreConfig } from '../config';
 import { createDeps, type SobreDeps } from '../deps';
 import { createEmbedder } from '../embed';
 import type { Embedder } from '../embed/types';
+import { isSobreError } from '../errors';
 import { createGenerator } from '../generate';
 import type { Generator } from '../generate/types';
 import { ingestPaths, type IngestSummary } from '../ingest/pipeline';
@@ -27,6 +28,8 @@ import { prepareUploads, removeOrphanUploads } from './uploads';
 
 /** Questions waiting for their turn beyond this are refused (503); the request deadline bounds the wait too. */
 const MAX_WAITING_QUESTIONS = 5000;
+/** How long start-up waits for the write lock to remove unfinished uploads before going on without. */
+const SWEEP_WAIT_MS = 2000;
 
 export interface ServiceOptions {
   embedder?: Embedder;
@@ -46,8 +49,8 @@ export interface Service {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly writer: Mutex;
-  /** Ingest a folder through the writer lock (start-up corpus). */
-  ingest(paths: readonly string[]): Promise<IngestSummary>;
+  /** Ingest a folder through the writer lock (start-up corpus); `ifEmpty`: only into a store with no document yet (null otherwise). */
+  ingest(paths: readonly string[], opts?: { ifEmpty?: boolean }): Promise<IngestSummary | null>;
   listen(port?: number, host?: string): Promise<{ server: Server; url: string; port: number }>;
   /** Idempotent. Resolves when the database is closed; `clean` is false if in-flight work was cut. */
   shutdown(graceMs?: number): Promise<{ clean: boolean }>;
@@ -81,12 +84,30 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     onLearnerError: (what, err) => logger.warn({ err, what }, 'learning loop'),
   });
   const cluster = opts.cluster;
-  const writer = new Mutex(cluster ? () => cluster.lease() : undefined);
+  // Writers: one at a time in this process (FIFO), across this cluster's workers (the primary's
+  // lease orders them without polling), then across every process over the store (ingests, other instances).
+  const holder = cluster ? 'service worker' : 'service';
+  const writer = new Mutex([
+    ...(cluster ? [(signal?: AbortSignal) => cluster.lease(signal)] : []),
+    (signal?: AbortSignal) => deps.knowledge.writeLease({ holder, signal }),
+  ]);
+  // Under the writer lock: another worker's upload in progress is not an orphan. Start-up waits
+  // for it briefly only: while another process (`npm run ingest`) writes, it runs once that ends.
+  const sweeping = new AbortController();
   try {
     prepareUploads(config.dataDir);
-    // Under the writer lock: another worker's upload in progress is not an orphan.
-    for (const file of await writer.run(() => removeOrphanUploads(deps.knowledge, config.dataDir))) {
-      logger.warn({ file }, 'removed an uploaded file no document comes from (the service stopped between moving it in and committing it)');
+    const sweep = writer.run(async () => {
+      for (const file of await removeOrphanUploads(deps.knowledge, config.dataDir)) {
+        logger.warn({ file }, 'removed an uploaded file no document comes from (the service stopped between moving it in and committing it)');
+      }
+      return true;
+    }, sweeping.signal);
+    const late = await Promise.race([sweep, new Promise<false>((r) => setTimeout(() => r(false), SWEEP_WAIT_MS).unref())]) === false;
+    if (late) {
+      logger.info('another process is writing to the store: removing unfinished uploads once it is done');
+      sweep.catch((err: unknown) => {
+        if (!isSobreError(err) || err.code !== 'cancelled') logger.error({ err }, 'removing unfinished uploads failed');
+      });
     }
   } catch (e) {
     await deps.close();
@@ -134,7 +155,10 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
 
   return {
     config, deps, app, logger, metrics, writer,
-    ingest: (paths) => writer.run(() => inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite }, paths))),
+    ingest: (paths, opts = {}) => writer.run(async () => {
+      if (opts.ifEmpty && (await deps.knowledge.stats()).documents > 0) return null; // another process filled it meanwhile
+      return inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite }, paths));
+    }),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = app.listen(port, host);
@@ -158,6 +182,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     shutdown(graceMs = 10_000) {
       stopped ??= (async () => {
         draining = true;
+        sweeping.abort();
         if (poll) clearInterval(poll);
         const deadline = Date.now() + graceMs;
         let clean = await closeServer(graceMs);

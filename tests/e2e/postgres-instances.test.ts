@@ -172,9 +172,10 @@ run('two instances on one PostgreSQL', () => {
       expect(ask.json.compute).toBeUndefined();
       const list = await fetch(`${s.url}/v1/documents`, { headers: admin });
       expect(list.status).toBe(503);
-      const up = await upload(s.url, 'outage.md', '# Outage\n\nWritten while the database was down.\n');
-      expect(up.status).toBe(422);
-      expect(up.json.files[0].reason).toMatch(/PostgreSQL .* cannot be reached/);
+      // The upload cannot take the write lease: refused like a deletion, before its file is read.
+      const up = (await upload(s.url, 'outage.md', '# Outage\n\nWritten while the database was down.\n')) as unknown as { status: number; json: { code: string; detail: string } };
+      expect(up.status).toBe(503);
+      expect(up.json).toMatchObject({ code: 'database_unavailable', detail: expect.stringMatching(/PostgreSQL .* cannot be reached/) });
       expect(s.child.exitCode).toBeNull();
     }
 

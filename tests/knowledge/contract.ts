@@ -4,15 +4,21 @@
  * `open(location)` opens the knowledge at a location; two opens of the same location are two
  * processes (or instances) sharing it.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { SobreError } from '../../src/errors';
-import type { ChunkInput, DocumentInput, Knowledge, KnownAnswerInput } from '../../src/knowledge/types';
+import type { KnowledgeConfig } from '../../src/knowledge';
+import type { ChunkInput, DocumentInput, Knowledge, KnownAnswerInput, LeaseHolder } from '../../src/knowledge/types';
 import { stem } from '../../src/text/tokens';
 import { HashEmbedder } from '../helpers/hash-embedder';
+import { buildServer, REPO } from '../server/process-helpers';
 
 export interface ContractSubject {
   /** A fresh, empty location (a folder, a database). */
   location(): Promise<string>;
   open(location: string, embedder: { id: string; dimension: number }): Promise<Knowledge>;
+  /** How another process opens the knowledge at `location` (`openKnowledge`'s settings). */
+  config(location: string): KnowledgeConfig;
   dispose(location: string): Promise<void>;
 }
 
@@ -44,6 +50,30 @@ async function commit(k: Knowledge, source: string, texts: readonly string[], co
 async function search(k: Knowledge, text: string, n = 10) {
   const [vector] = await embedder.embed([text]);
   return k.candidates({ text, vector }, n);
+}
+
+/** Another process (the compiled code) that takes the write lease and says so on stdout. */
+function leaseHolderProcess(config: KnowledgeConfig): Promise<ChildProcess> {
+  const code = `
+    const { openKnowledge } = require(${JSON.stringify(path.join(REPO, 'dist/src/knowledge/index.js'))});
+    openKnowledge(JSON.parse(process.argv[1]), JSON.parse(process.argv[2]))
+      .then((k) => k.writeLease({ holder: 'lease test child' }))
+      .then(() => { process.stdout.write('held\\n'); setInterval(() => {}, 1000); });`;
+  const child = spawn(process.execPath, ['-e', code, JSON.stringify(config), JSON.stringify({ id: embedder.id, dimension: embedder.dimension })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('held')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`the lease holder exited with ${code}`)));
+  });
+}
+
+/** Whether `p` settles within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let settled = false;
+  void p.then(() => (settled = true), () => (settled = true));
+  await new Promise((r) => setTimeout(r, ms));
+  return settled;
 }
 
 export function knowledgeContract(name: string, subject: ContractSubject): void {
@@ -308,6 +338,57 @@ export function knowledgeContract(name: string, subject: ContractSubject): void 
         expect(await k.known.remove({ kind: 'cache' })).toBe(1);
         expect(await k.known.count({})).toBe(1);
         expect(await k.known.remove({ id: pin.id })).toBe(1);
+      });
+    });
+
+    describe('write lease', () => {
+      beforeAll(() => buildServer(), 120_000);
+
+      test('a second holder waits, told who holds it, until the first releases', async () => {
+        const release = await k.writeLease({ holder: 'first writer' });
+        const other = await open();
+        const told: LeaseHolder[] = [];
+        const second = other.writeLease({ holder: 'second writer', onWait: (h) => told.push(h) });
+        expect(await settlesWithin(second, 400)).toBe(false);
+        expect(told).toHaveLength(1);
+        expect(told[0].description).toContain(`first writer pid ${process.pid}`);
+        await release();
+        await release(); // idempotent
+        const releaseSecond = await second;
+        const third = k.writeLease();
+        expect(await settlesWithin(third, 300)).toBe(false);
+        await releaseSecond();
+        await (await third)();
+      });
+
+      test('a waiter that gives up is refused with cancelled, and takes nothing', async () => {
+        const release = await k.writeLease();
+        const other = await open();
+        const controller = new AbortController();
+        const waiting = other.writeLease({ signal: controller.signal });
+        setTimeout(() => controller.abort(), 200);
+        await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
+        await release();
+        await (await other.writeLease())();
+        const gaveUp = new AbortController();
+        gaveUp.abort();
+        await expect(other.writeLease({ signal: gaveUp.signal })).rejects.toMatchObject({ code: 'cancelled' });
+      });
+
+      test('a holder killed with -9 frees the lease at once', async () => {
+        const child = await leaseHolderProcess(subject.config(location));
+        try {
+          const told: LeaseHolder[] = [];
+          const taking = k.writeLease({ onWait: (h) => told.push(h) });
+          expect(await settlesWithin(taking, 300)).toBe(false);
+          expect(told[0]?.description).toContain(`lease test child pid ${child.pid}`);
+          child.kill('SIGKILL');
+          const started = Date.now();
+          await (await taking)();
+          expect(Date.now() - started).toBeLessThan(5000); // well before a lapse (30 s)
+        } finally {
+          child.kill('SIGKILL');
+        }
       });
     });
 

@@ -36,6 +36,13 @@ describePostgres('PostgreSQL knowledge', (server) => {
       };
       return k;
     },
+    config: (schema) => {
+      const dir = makeTempDir(); // a replica of its own
+      const dirs = replicas.get(schema) ?? [];
+      dirs.push({ dir, inUse: true });
+      replicas.set(schema, dirs);
+      return { dataDir: dir, hnswM: 16, hnswEfConstruction: 200, hnswEfSearch: 64, databaseUrl: server(), databaseSchema: schema };
+    },
     dispose: async (schema) => {
       for (const d of replicas.get(schema) ?? []) removeDir(d.dir);
       replicas.delete(schema);

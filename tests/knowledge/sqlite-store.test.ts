@@ -118,7 +118,7 @@ describe('SobreStore', () => {
     const old = makeTempDir();
     try {
       const db = new Database(path.join(old, 'sobre.db'));
-      const frenchStep = STORE_MIGRATIONS.length - 1;
+      const frenchStep = STORE_MIGRATIONS.findIndex((step) => step.toString().includes('chunks_fts_fr'));
       migrate(db, 'store', STORE_MIGRATIONS.slice(0, frenchStep));
       db.prepare('INSERT INTO chunks (hash, title, text, vector) VALUES (?, ?, ?, ?)').run('c', 'Camargue', 'Les chevaux sauvages galopent dans les marais.', Buffer.alloc(12));
       db.close();

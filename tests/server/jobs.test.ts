@@ -7,6 +7,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EmbedRole } from '../../src/embed/types';
+import { openKnowledge } from '../../src/knowledge';
 import type { JobView } from '../../src/server/jobs';
 import { HashEmbedder } from '../helpers/hash-embedder';
 import { auth, expectProblem, formWith, startTestServer, type TestServer, TEST_KEY } from './helpers';
@@ -129,6 +130,32 @@ test('Prefer: respond-async answers 202 at once; jobs are admin-only, unknown on
   await expectProblem(await fetch(`${s.url}/v1/jobs/${id}`, { headers: auth(ASKER) }), 403, 'forbidden');
   await expectProblem(await fetch(`${s.url}/v1/jobs/00000000-0000-4000-8000-000000000000`, { headers: auth(TEST_KEY) }), 404, 'not_found');
   await expectProblem(await fetch(`${s.url}/v1/jobs/nope`, { headers: auth(TEST_KEY) }), 400, 'bad_request');
+});
+
+test("while another process holds the store's write lease, uploads wait queued (202); one whose client leaves never runs; the other commits once it is released", async () => {
+  const other = await openKnowledge(s.config, embedder); // as `npm run ingest` would open it
+  const release = await other.writeLease({ holder: 'npm run ingest' });
+  let waiting: JobView;
+  try {
+    const res = await upload('ledger-g.md', 'Ledger entry g: the lamp oil is kept in the cellar.');
+    expect(res.status).toBe(202); // the upload deadline is 1 s
+    waiting = (await res.json()) as JobView;
+    expect(waiting).toMatchObject({ status: 'queued' });
+    const abort = new AbortController();
+    const gone = upload('ledger-h.md', 'Ledger entry h: a note that is never committed.', { signal: abort.signal }).catch(() => null);
+    await sleep(300);
+    abort.abort();
+    await gone;
+    expect((await job(waiting.id)).status).toBe('queued');
+  } finally {
+    await release();
+    await other.close();
+  }
+  expect((await settled(waiting.id)).status).toBe('succeeded');
+  await sleep(200);
+  const names = (await documents()).map((d) => d.name);
+  expect(names).toContain('ledger-g.md');
+  expect(names).not.toContain('ledger-h.md');
 });
 
 test('shutdown cancels, at its deadline, a write that outlived its request (last: it stops the server)', async () => {

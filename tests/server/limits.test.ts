@@ -1,9 +1,11 @@
 /** Body size, question length, content types, rate limits (429 + Retry-After), request timeout, generator gate. */
 import type { EmbedRole } from '../../src/embed/types';
 import type { GenerateEvent, GenerateRequest, GenerateResult, Generator } from '../../src/generate/types';
+import { openKnowledge } from '../../src/knowledge';
 import { Mutex, Semaphore } from '../../src/server/gate';
 import { TurnQueue } from '../../src/server/turns';
 import { HashEmbedder } from '../helpers/hash-embedder';
+import { makeTempDir, removeDir } from '../helpers/temp';
 import { auth, expectProblem, postJson, rawRequest, startTestServer, type TestServer, TEST_KEY } from './helpers';
 
 const QUESTION = { question: 'What port does Sobre listen on?' };
@@ -224,6 +226,43 @@ describe('generator concurrency', () => {
     expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
     await m.idle();
     expect(m.pending).toBe(0);
+  });
+
+  it("Mutex with leases: takes them in order, gives them back in reverse; a turn given up while a lease is held elsewhere never runs", async () => {
+    const dir = makeTempDir();
+    const config = { dataDir: dir, hnswM: 16, hnswEfConstruction: 200, hnswEfSearch: 64 };
+    const embedder = new HashEmbedder();
+    const [mine, elsewhere] = [await openKnowledge(config, embedder), await openKnowledge(config, embedder)];
+    try {
+      const log: string[] = [];
+      const traced = (name: string) => async (signal?: AbortSignal) => {
+        log.push(`take ${name}`);
+        const release = await mine.writeLease({ signal, holder: name });
+        return async () => {
+          log.push(`give ${name}`);
+          await release();
+        };
+      };
+      const m = new Mutex([async () => (log.push('take outer'), () => void log.push('give outer')), traced('store')]);
+      expect(await m.run(async () => (log.push('work'), 1))).toBe(1);
+      expect(log).toEqual(['take outer', 'take store', 'work', 'give store', 'give outer']);
+
+      const release = await elsewhere.writeLease({ holder: 'npm run ingest' });
+      const gaveUp = new AbortController();
+      let ran = 0;
+      const waiting = m.run(async () => void ran++, gaveUp.signal);
+      const next = m.run(async () => void ran++);
+      setTimeout(() => gaveUp.abort(), 200);
+      await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
+      expect(ran).toBe(0);
+      await release();
+      await next;
+      expect(ran).toBe(1);
+    } finally {
+      await mine.close();
+      await elsewhere.close();
+      removeDir(dir);
+    }
   });
 
   it('caps generator calls at SOBRE_GENERATOR_CONCURRENCY and answers passages with a notice when the queue is full', async () => {

@@ -1,89 +1,17 @@
 /**
  * SOBRE_WORKERS=2: the compiled server as a real cluster (a primary and two serving processes
- * with USE-lite, one SQLite data folder). Each client below keeps one connection open, so it
- * talks to one worker, named by the `x-sobre-worker` header (its pid).
+ * with USE-lite, one SQLite data folder), driven by clients that each talk to one worker.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { makeTempDir, removeDir } from '../helpers/temp';
 import { formWith, writeCalibration, writeCorpus } from './helpers';
 import { buildServer, spawnServer, type Spawned } from './process-helpers';
+import { ask, Client, clientsOnTwoWorkers, documentNames, note, upload } from './worker-clients';
 
 const KEY = 'workers-key-0123456789abcdef';
 const BURST_KEY = 'workers-burst-0123456789abcdef';
 const KEY_LIMIT_PER_MIN = 100;
-
-interface Reply {
-  status: number;
-  worker: number;
-  json: Record<string, unknown>;
-}
-
-/** One kept-alive connection: every request goes to the worker that accepted it. */
-class Client {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  worker = 0;
-
-  constructor(
-    private readonly url: string,
-    private readonly key = KEY,
-  ) {}
-
-  async request(method: string, route: string, body?: { json: unknown } | { form: FormData }, extra: Record<string, string> = {}): Promise<Reply> {
-    let payload: Buffer | undefined;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...extra };
-    if (body && 'json' in body) {
-      payload = Buffer.from(JSON.stringify(body.json));
-      headers['content-type'] = 'application/json';
-    } else if (body) {
-      const encoded = new Request('http://form', { method: 'POST', body: body.form });
-      payload = Buffer.from(await encoded.arrayBuffer());
-      headers['content-type'] = encoded.headers.get('content-type') ?? '';
-    }
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const req = http.request(`${this.url}${route}`, { method, agent: this.agent, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({
-          status: res.statusCode ?? 0, worker: Number(res.headers['x-sobre-worker']),
-          json: (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) as Record<string, unknown> : { text },
-        }));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
-    if (this.worker !== 0 && reply.worker !== this.worker) throw new Error(`the connection moved from worker ${this.worker} to ${reply.worker}`);
-    this.worker = reply.worker;
-    return reply;
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
-
-/** Two clients connected to two different workers (new connections go round the workers). */
-async function clientsOnTwoWorkers(url: string, key = KEY): Promise<[Client, Client]> {
-  const first = new Client(url, key);
-  await first.request('GET', '/v1/documents');
-  for (let i = 0; i < 20; i++) {
-    const other = new Client(url, key);
-    await other.request('GET', '/v1/documents');
-    if (other.worker !== first.worker) return [first, other];
-    other.close();
-  }
-  throw new Error('every new connection went to the same worker');
-}
-
-const upload = (c: Client, name: string, content: string) => c.request('POST', '/v1/documents', { form: formWith([{ name, content }]) });
-const ask = (c: Client, question: string) => c.request('POST', '/v1/ask', { json: { question } });
-const documentNames = async (c: Client) => ((await c.request('GET', '/v1/documents')).json.documents as { name: string }[]).map((d) => d.name).sort();
-
-function note(topic: string, fact: string): string {
-  return `# The ${topic}\n\n${fact}\nNothing else in this note concerns the ${topic}.\n`;
-}
 
 describe('two workers over one data folder', () => {
   let root: string;
@@ -104,7 +32,7 @@ describe('two workers over one data folder', () => {
       SOBRE_RATE_LIMIT_KEY_PER_MIN: String(KEY_LIMIT_PER_MIN),
       SOBRE_GENERATOR: 'none',
     }, 240_000);
-    [a, b] = await clientsOnTwoWorkers(s.url);
+    [a, b] = await clientsOnTwoWorkers(s.url, KEY);
   }, 300_000);
 
   afterAll(async () => {
@@ -156,7 +84,7 @@ describe('two workers over one data folder', () => {
 
   it('uploads to both workers at once are all committed, one at a time, with no busy-database failure', async () => {
     const before = await documentNames(a);
-    const extra = [new Client(s.url), new Client(s.url)];
+    const extra = [new Client(s.url, KEY), new Client(s.url, KEY)];
     const clients = [a, b, ...extra, a, b];
     const replies = await Promise.all(clients.map((c, i) => upload(c, `parallel-${i}.md`, note(`garden ${i}`, `Garden ${i} grows ${i + 3} kinds of tulips along its northern wall. `.repeat(30)))));
     for (const c of extra) c.close();
@@ -229,7 +157,7 @@ describe('two workers over one data folder', () => {
     expect(await documentNames(b)).toEqual([...committed, 'after-kill.md'].sort());
     expect(committed).toContain('lantern.md');
 
-    const [c1, c2] = await clientsOnTwoWorkers(s.url);
+    const [c1, c2] = await clientsOnTwoWorkers(s.url, KEY);
     try {
       expect([c1.worker, c2.worker].sort()).toEqual([Number(replaced.worker), survivor].sort());
       for (const c of [c1, c2]) {

@@ -23,11 +23,12 @@ import { REPLICA_POSITION, type SqliteKnowledge, type SqliteKnowledgeConfig } fr
 import { openReplica, REPLICA_DIR } from './replica';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
-  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SearchTimings, SyncReport,
+  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, LeaseRelease, SearchTimings, SyncReport, WriteLeaseOptions,
 } from '../types';
 import { PgKnownAnswers } from './known-answers';
 import { KNOWLEDGE_MIGRATIONS } from './schema';
 import { CHANGES_TOPIC, PgKnowledgeStore } from './store';
+import { pgWriteLease } from './write-lease';
 
 export type PostgresKnowledgeConfig = SqliteKnowledgeConfig & Pick<SobreConfig, 'databaseUrl' | 'databaseSchema'>;
 
@@ -49,6 +50,8 @@ export class PostgresKnowledge implements Knowledge {
   private lastFlush = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Write leases held: each holds a pooled connection, given back at close at the latest. */
+  private readonly leases = new Set<LeaseRelease>();
   readonly known: KnownAnswers;
 
   private constructor(
@@ -210,6 +213,15 @@ export class PostgresKnowledge implements Knowledge {
     await this.pull().catch(() => undefined);
   }
 
+  async writeLease(opts?: WriteLeaseOptions): Promise<LeaseRelease> {
+    const release = await pgWriteLease(this.db, opts);
+    this.leases.add(release);
+    return async () => {
+      this.leases.delete(release);
+      await release();
+    };
+  }
+
   async refresh(): Promise<SyncReport | null> {
     const r = await this.pull();
     const u = this.unreported;
@@ -237,6 +249,7 @@ export class PostgresKnowledge implements Knowledge {
     if (this.timer) clearInterval(this.timer);
     await this.listener.close();
     await this.pulling;
+    for (const release of this.leases) await release();
     try {
       await this.replica.close();
     } finally {

@@ -139,4 +139,17 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
       after = rows[rows.length - 1].id;
     }
   },
+  // The write lease (write-lease.ts): at most one row, the process allowed to write.
+  (db) => {
+    db.exec(`
+      CREATE TABLE write_lease (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL
+      );
+    `);
+  },
 ];

@@ -20,7 +20,7 @@ import type { Language } from '../../text/language';
 import { contentStems, contentWords, stem, stems, words, type StemLanguage } from '../../text/tokens';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
-  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, SearchTimings, SyncReport,
+  Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, LeaseRelease, SearchTimings, SyncReport, WriteLeaseOptions,
 } from '../types';
 import { SqliteKnownAnswers } from './known-answers';
 import { SobreStore, type ReplicaBatch } from './store';
@@ -310,6 +310,10 @@ export class SqliteKnowledge implements Knowledge {
 
   missingChunkIds(ids: readonly number[]): number[] {
     return this.store.missingChunkIds(ids);
+  }
+
+  writeLease(opts?: WriteLeaseOptions): Promise<LeaseRelease> {
+    return this.store.lease.acquire(opts);
   }
 
   async refresh(): Promise<SyncReport | null> {

@@ -15,6 +15,7 @@ import type { ChunkInput, ChunkSource, DocumentInfo, DocumentInput, FaqInput } f
 import { KnownStore } from './known-store';
 import { chunkLanguage, frenchIndexText, LEXICAL_TABLES } from './lexical';
 import { STORE_MIGRATIONS } from './schema';
+import { SqliteWriteLease } from './write-lease';
 
 /** BM25 over a lexical index (title weighs twice); lower is better in SQLite. */
 const bm25 = (fts: string) => `bm25(${fts}, 2.0, 1.0)`;
@@ -78,9 +79,12 @@ export class SobreStore {
 
   /** Known answers, in the same database (and transactions) as the chunks they cite. */
   readonly known: KnownStore;
+  /** One writer at a time across the processes sharing this database. */
+  readonly lease: SqliteWriteLease;
 
   private constructor(private readonly db: Db, readonly file: string) {
     this.known = new KnownStore(db, (sql) => this.stmt(sql));
+    this.lease = new SqliteWriteLease(db);
   }
 
   /** Statements are compiled once per store: asking runs several per question. */

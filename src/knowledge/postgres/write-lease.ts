@@ -1,0 +1,57 @@
+/**
+ * The write lease of a PostgreSQL knowledge: a session-level advisory lock, keyed by the schema
+ * (several Sobre deployments may share a database), held on a connection of its own until
+ * release. PostgreSQL frees it when that connection ends, so a holder killed with -9 frees it
+ * as soon as the server sees its connection close. `pg_try_advisory_lock` is polled, so a
+ * waiter can give up; the holder is named by its connection's `application_name`.
+ */
+import type { PgDatabase, PgSession } from '../../postgres/database';
+import { describeHolder, LEASE_POLL_MS, pause, throwIfCancelled } from '../lease';
+import type { LeaseHolder, LeaseRelease, WriteLeaseOptions } from '../types';
+
+const KEY = "hashtext('sobre write lease'), hashtext(current_schema())";
+/** PostgreSQL keeps the first 63 bytes of an application_name. */
+const NAME_BYTES = 63;
+
+async function holderOf(session: PgSession): Promise<LeaseHolder> {
+  const [row] = await session.query<{ name: string; pid: number }>(
+    `SELECT a.application_name AS name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.classid = hashtext('sobre write lease')::oid AND l.objid = hashtext(current_schema())::oid
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  const description = !row ? 'another process' : row.name ? row.name : `a connection (server pid ${row.pid})`;
+  return { description, expiresAt: null };
+}
+
+export async function pgWriteLease(db: PgDatabase, opts: WriteLeaseOptions = {}): Promise<LeaseRelease> {
+  throwIfCancelled(opts.signal);
+  const session = await db.session();
+  try {
+    const name = Buffer.from(describeHolder(opts.holder)).subarray(0, NAME_BYTES).toString().replace(/\uFFFD$/, '');
+    await session.query("SELECT set_config('application_name', $1, false)", [name]);
+    let told = false;
+    for (;;) {
+      const [{ ok }] = await session.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS ok`);
+      if (ok) break;
+      if (!told) opts.onWait?.(await holderOf(session));
+      told = true;
+      await pause(LEASE_POLL_MS, opts.signal);
+    }
+  } catch (e) {
+    session.end();
+    throw e;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      await session.query(`SELECT pg_advisory_unlock(${KEY})`);
+    } catch {
+      // the connection is gone, and the lock with it
+    } finally {
+      session.end();
+    }
+  };
+}
