@@ -133,6 +133,10 @@ export const SETTINGS = {
   calibrationPollSeconds: { env: 'SOBRE_CALIBRATION_POLL_SECONDS', kind: 'int', default: '10', min: 1, max: 3600, doc: 'How often the service reads the calibration in force and the audit from the store (instances sharing it switch together)' },
   workers: { env: 'SOBRE_WORKERS', kind: 'int', default: '0', min: 0, max: 256, doc: 'Serving processes sharing the port and SOBRE_DATA_DIR, a primary replacing any that dies (0 = one per core, 1 = a single process)' },
   embedThreads: { env: 'SOBRE_EMBED_THREADS', kind: 'int', default: '0', min: 0, max: 256, doc: 'Threads embedding passages at ingest, each with its own copy of the model (0 = one per core, 1 = in the ingesting thread)' },
+  uploadEmbedThreads: {
+    env: 'SOBRE_UPLOAD_EMBED_THREADS', kind: 'int', default: '1', min: 1, max: 256,
+    doc: 'Service: threads embedding uploads in each serving process (1 = the serving thread, between questions; more = that many threads started at the first upload, each with its own copy of the model, sharing the cores with questions)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 type Specs = typeof SETTINGS;

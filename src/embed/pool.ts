@@ -128,3 +128,45 @@ export class EmbedderPool implements Embedder {
     this.dispatch();
   }
 }
+
+/**
+ * A pool started at its first use (and again after a failed start), which must load the same
+ * model as `expected`: its vectors go into the same index.
+ */
+export interface LazyPool extends Embedder {
+  /** Threads running (0 until the first use). */
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+export function lazyPool(config: PoolConfig, threads: number, expected: { id: string; dimension: number }): LazyPool {
+  let started: Promise<EmbedderPool> | null = null;
+  let running: EmbedderPool | null = null;
+  const start = (): Promise<EmbedderPool> => {
+    started ??= EmbedderPool.create(config, threads).then(async (pool) => {
+      if (pool.id === expected.id && pool.dimension === expected.dimension) return (running = pool);
+      await pool.close();
+      throw new SobreError('internal', `The embedding threads load ${pool.id}, but this process embeds with ${expected.id}`);
+    });
+    started.catch(() => {
+      started = null;
+    });
+    return started;
+  };
+  return {
+    id: expected.id,
+    dimension: expected.dimension,
+    get threads() {
+      return running?.threads ?? 0;
+    },
+    async embed(texts, role) {
+      return (await start()).embed(texts, role);
+    },
+    async close() {
+      const pool = started ? await started.catch(() => null) : null;
+      started = null;
+      running = null;
+      await pool?.close();
+    },
+  };
+}

@@ -43,7 +43,7 @@ export type AppConfig = Pick<
   SobreConfig,
   | 'maxQuestionChars' | 'maxBodyBytes' | 'rateLimitPerIp' | 'rateLimitPerKey' | 'trustProxy' | 'requestTimeoutMs'
   | 'uploadTimeoutMs' | 'corsOrigins' | 'logQuestions' | 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap'
-  | 'embedBatchSize' | 'apiKeys' | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
+  | 'embedBatchSize' | 'uploadEmbedThreads' | 'apiKeys' | 'sessionSecret' | 'sessionTtlMinutes' | 'host' | 'contentGapThreshold' | 'generator' | 'llmModel'
 >;
 
 export interface AppDeps {

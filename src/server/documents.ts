@@ -37,7 +37,7 @@ import { documentIdParamsSchema, noQuerySchema, parseOr400, uploadedFilesSchema 
 import { incomingName } from './upload-names';
 import { incomingDir, ingestUploads, removeUploadIfUnused, type FileResult } from './uploads';
 
-export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap' | 'embedBatchSize'>;
+export type DocumentsConfig = Pick<SobreConfig, 'dataDir' | 'uploadMaxBytes' | 'uploadMaxFiles' | 'maxFileBytes' | 'chunkSize' | 'chunkOverlap' | 'embedBatchSize' | 'uploadEmbedThreads'>;
 
 export interface DocumentRouteDeps {
   config: DocumentsConfig;
@@ -53,6 +53,11 @@ export interface DocumentRouteDeps {
   beforeUpload: RequestHandler[];
   /** Awaited right before each commit or deletion (no question in flight, see turns.ts). */
   beforeWrite: () => Promise<void>;
+}
+
+/** Documents of an upload prepared at once: one more than the embedding threads, so none waits for a commit. */
+export function uploadConcurrency(config: Pick<SobreConfig, 'uploadEmbedThreads'>): number {
+  return config.uploadEmbedThreads > 1 ? config.uploadEmbedThreads + 1 : 1;
 }
 
 const MULTER_STATUS: Record<string, [number, string]> = {
@@ -144,7 +149,7 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
     const incomingFiles = files.map((f) => ({ originalName: f.originalname, tempPath: f.path }));
     const job = jobs.submit('upload', files.length, async (job) => {
       const target = {
-        knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: job.signal,
+        knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: job.signal, concurrency: uploadConcurrency(config),
         onEmbedded: (n: number) => void (job.progress.passagesEmbedded += n),
       };
       const results = await inBackground(() => ingestUploads(target, incomingFiles, config.dataDir, () => void job.progress.filesDone++));

@@ -53,6 +53,8 @@ export interface MetricsOptions {
   generator?: Semaphore | null;
   turns?: TurnQueue;
   embedCache?: { readonly cacheHits: number; readonly cacheMisses: number };
+  /** Threads embedding uploads (SOBRE_UPLOAD_EMBED_THREADS > 1). */
+  uploadThreads?: { readonly threads: number };
 }
 
 export class ServiceMetrics {
@@ -96,7 +98,8 @@ export class ServiceMetrics {
     gauge('sobre_index_vectors', 'Vectors in the HNSW index', (s) => s.indexVectors);
     gauge('sobre_store_documents', 'Documents in the store', (s) => s.documents);
     gauge('sobre_store_chunks', 'Distinct chunks in the store', (s) => s.chunks);
-    const { turns, embedCache } = opts;
+    const { turns, embedCache, uploadThreads } = opts;
+    if (uploadThreads) new Gauge({ name: 'sobre_upload_embed_threads', help: 'Threads embedding uploads (SOBRE_UPLOAD_EMBED_THREADS; 0 until the first upload)', registers, collect() { this.set(uploadThreads.threads); } });
     if (turns) new Gauge({ name: 'sobre_questions_waiting', help: 'Questions waiting for their turn on the event loop (saturation)', registers, collect() { this.set(turns.length); } });
     if (embedCache) {
       let seen = { hits: 0, misses: 0 };

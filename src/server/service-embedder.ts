@@ -4,7 +4,8 @@
  *   (USE-lite: ~100 ms of CPU per 1,000-character passage, a batch of 16 in one go), so an upload
  *   would stall every question for seconds. Work started with `inBackground` (ingestion) embeds
  *   one text at a time and waits for `pause` in between (the service waits until no question is
- *   waiting, see `TurnQueue.quiet`);
+ *   waiting, see `TurnQueue.quiet`). With SOBRE_UPLOAD_EMBED_THREADS > 1 it runs on threads of
+ *   its own instead (`background`);
  * - a bounded LRU cache for everything else (a question, the sentences the router compares it
  *   with): a repeated question or a sentence seen before costs no model call. Background work
  *   bypasses it, so uploads do not evict it;
@@ -36,12 +37,17 @@ export interface ServiceEmbedderOptions {
   pause?: () => Promise<void>;
   /** How questions asked together are batched (null: each alone). */
   batch?: BatchingOptions | null;
+  /**
+   * Background work on other threads (the same model): each call waits for `pause` once, then
+   * runs whole, sharing the cores with questions instead of giving way text by text.
+   */
+  background?: Embedder;
 }
 
 /** A question waits at most 1 ms for others: under load the batch fills long before. */
 const DEFAULT_BATCH: BatchingOptions = { maxBatch: 16, waitMs: 1 };
 
-export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTurn, batch = DEFAULT_BATCH }: ServiceEmbedderOptions): ServiceEmbedder {
+export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTurn, batch = DEFAULT_BATCH, background: elsewhere }: ServiceEmbedderOptions): ServiceEmbedder {
   const foreground = batch ? batchingEmbedder(inner, batch) : inner;
   const cache = new Map<string, Float32Array>();
   let hits = 0;
@@ -83,6 +89,10 @@ export function serviceEmbedder(inner: Embedder, { cacheEntries, pause = nextTur
     },
     async embed(texts: readonly string[], role?: EmbedRole): Promise<Float32Array[]> {
       if (!background.getStore()) return cacheEntries > 0 ? cached(texts, role) : foreground.embed(texts, role);
+      if (elsewhere) {
+        await pause();
+        return elsewhere.embed(texts, role);
+      }
       const out: Float32Array[] = [];
       for (const text of texts) {
         await pause();

@@ -10,6 +10,7 @@ import type express from 'express';
 import type { SobreConfig } from '../config';
 import { createDeps, type SobreDeps } from '../deps';
 import { createEmbedder } from '../embed';
+import { lazyPool } from '../embed/pool';
 import type { Embedder } from '../embed/types';
 import { isSobreError } from '../errors';
 import { createGenerator } from '../generate';
@@ -19,6 +20,7 @@ import { COMMIT_WAIT_MS, createApp } from './app';
 import { KeyRing } from './auth';
 import type { ClusterClient } from './cluster-client';
 import { gateGenerator, Mutex, Semaphore } from './gate';
+import { uploadConcurrency } from './documents';
 import { JobQueue } from './jobs';
 import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
@@ -64,9 +66,12 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   // Questions go first: an upload embeds a passage when no question waits (or every 250 ms),
   // and commits a document when no question is in flight (or after COMMIT_WAIT_MS).
   const turns = new TurnQueue(MAX_WAITING_QUESTIONS);
-  const embedder = serviceEmbedder(opts.embedder ?? (await createEmbedder(config)), {
+  const model = opts.embedder ?? (await createEmbedder(config));
+  const uploadThreads = config.uploadEmbedThreads > 1 ? lazyPool(config, config.uploadEmbedThreads, model) : null;
+  const embedder = serviceEmbedder(model, {
     cacheEntries: config.embedCacheEntries,
     pause: () => turns.quiet(250),
+    background: uploadThreads ?? undefined,
   });
   const beforeWrite = () => turns.drained(COMMIT_WAIT_MS);
   // The ledger is not on an answer's critical path: a row that cannot be written is logged and
@@ -110,6 +115,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
       });
     }
   } catch (e) {
+    await uploadThreads?.close();
     await deps.close();
     throw e;
   }
@@ -117,7 +123,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   const poll = deps.learner ? setInterval(() => void deps.learner?.refresh().catch((err: unknown) => logger.warn({ err }, 'learning refresh')), config.calibrationPollSeconds * 1000) : null;
   poll?.unref();
   const jobs = new JobQueue(writer);
-  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder, learning: deps.learner });
+  const metrics = new ServiceMetrics(deps.knowledge, { defaultMetrics: opts.defaultMetrics, generator: gate, turns, embedCache: embedder, learning: deps.learner, uploadThreads: uploadThreads ?? undefined });
   let draining = false;
   const app = createApp({
     config, keys, ask: deps.ask, knowledge: deps.knowledge, embedder: deps.embedder, ledger: deps.ledger, learner: deps.learner, jobs, turns, beforeWrite, metrics, logger,
@@ -157,7 +163,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     config, deps, app, logger, metrics, writer,
     ingest: (paths, opts = {}) => writer.run(async () => {
       if (opts.ifEmpty && (await deps.knowledge.stats()).documents > 0) return null; // another process filled it meanwhile
-      return inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite }, paths));
+      return inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite, concurrency: uploadConcurrency(config) }, paths));
     }),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
@@ -195,6 +201,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
         await writer.idle();
         clearTimeout(cut);
         if (Date.now() > deadline) clean = false;
+        await uploadThreads?.close();
         await deps.close(); // flushes the index
         return { clean };
       })();

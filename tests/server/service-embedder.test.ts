@@ -80,3 +80,19 @@ test('questions asked at the same time share one model call; background texts ne
   await Promise.all([inBackground(() => e.embed(['upload one', 'upload two'], 'passage')), e.embed(['a question'], 'query')]);
   expect(inner.calls.sort()).toEqual([1, 1, 1]);
 });
+
+test('with threads for uploads, background work goes to them after one pause; questions stay here', async () => {
+  const log: string[] = [];
+  const here = new HashEmbedder();
+  const threads = new HashEmbedder();
+  const e = serviceEmbedder({ id: 'x', dimension: 64, embed: async (t) => (log.push(`here ${t.join()}`), here.embed(t)) }, {
+    cacheEntries: 10, pause: async () => void log.push('pause'),
+    background: { id: 'x', dimension: 64, embed: async (t) => (log.push(`threads ${t.join()}`), threads.embed(t)) },
+  });
+  const vectors = await inBackground(() => e.embed(['a', 'b', 'c']));
+  expect(log).toEqual(['pause', 'threads a,b,c']);
+  expect(vectors.map((v) => Array.from(v))).toEqual((await here.embed(['a', 'b', 'c'])).map((v) => Array.from(v)));
+  log.length = 0;
+  await e.embed(['q']);
+  expect(log).toEqual(['here q']);
+});
