@@ -84,9 +84,11 @@ export class EmbedderPool implements Embedder {
   embed(texts: readonly string[], role?: EmbedRole): Promise<Float32Array[]> {
     if (this.closed) return Promise.reject(new SobreError('internal', 'The embedding pool is closed'));
     const parts: Promise<Float32Array[]>[] = [];
-    for (let i = 0; i < texts.length; i += this.batchSize) {
+    // A call smaller than a batch per thread is still spread over every thread.
+    const size = Math.max(1, Math.min(this.batchSize, Math.ceil(texts.length / Math.max(1, this.slots.length))));
+    for (let i = 0; i < texts.length; i += size) {
       parts.push(new Promise((resolve, reject) => {
-        this.queue.push({ id: ++this.nextId, texts: texts.slice(i, i + this.batchSize), role, resolve, reject });
+        this.queue.push({ id: ++this.nextId, texts: texts.slice(i, i + size), role, resolve, reject });
       }));
     }
     this.dispatch();
