@@ -6,7 +6,8 @@
  * - compare: Sobre against an always-generate LangChain.js RAG on the development sets, LLM calls,
  *   generator tokens, Wh and gCO2e per 1,000 questions at target precisions 0.8, 0.9, 0.95;
  * - scale: 100,000 chunks: load, RSS, HNSW recall@10 for an efSearch sweep, ask latency per stage;
- * - ingest: chunks/s the first time and the speed-up of an unchanged re-run.
+ * - ingest: chunks/s the first time and the speed-up of an unchanged re-run; the same articles
+ *   uploaded through the service with one embedding thread and with one per core.
  * `--quick` (under 5 minutes): fewer questions, a 10,000-chunk knowledge unless the 100,000 one
  * is cached, a small ingest. Every number comes with the machine, its load and the commit.
  * Asserts nothing. Exit 0, or 1 on failure, 2 on bad arguments.
@@ -20,7 +21,7 @@ import { errorMessage } from '../src/errors';
 import { describeMachine, log, machine, REPO, writeResult, type Machine } from './bench/common';
 import { compareTable, compareWithRag, type CompareResult } from './bench/compare';
 import { cpuBench, cpuTable, type CpuResult } from './bench/cpu';
-import { ingestBench, ingestTable, type IngestResult } from './bench/ingest';
+import { ingestBench, ingestTable, uploadBench, uploadTable, type IngestResult, type UploadResult } from './bench/ingest';
 import { scaleBench, scaleTables, type ScaleResult } from './bench/scale';
 import { scaleCached, scaleData } from './bench/scale-data';
 
@@ -71,6 +72,7 @@ interface BenchResult {
   compare?: CompareResult;
   scale?: ScaleResult;
   ingest?: IngestResult[];
+  upload?: UploadResult[];
   /** Sobre's LLM calls divided by the always-generate RAG's, per target precision (all datasets pooled). */
   llm_calls_ratio?: Record<string, number>;
   /** HNSW recall@10 against exact search at the configured efSearch. */
@@ -120,7 +122,9 @@ async function main(): Promise<number> {
     const threads = config.embedThreads || os.availableParallelism();
     result.ingest = [];
     for (const t of args.quick || threads === 1 ? [threads] : [1, threads]) result.ingest.push(await ingestBench(config, t, ds(['squad2', 'nq-open']), args.quick ? 40 : 300));
-    say('Ingestion', ingestTable(result.ingest));
+    result.upload = [];
+    for (const t of threads === 1 ? [1] : [1, threads]) result.upload.push(await uploadBench(config, t, ds(['squad2', 'nq-open']), args.quick ? 40 : 300));
+    say('Ingestion', `${ingestTable(result.ingest)}\n\n${uploadTable(result.upload)}`);
   }
   const file = writeResult('bench', result);
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);

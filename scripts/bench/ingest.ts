@@ -7,8 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { SobreConfig } from '../../src/config';
 import { createIngestEmbedder } from '../../src/embed';
+import { createService } from '../../src/server/service';
+import { createLogger } from '../../src/server/logger';
 import { ingestPaths } from '../../src/ingest/pipeline';
 import { openKnowledge } from '../../src/knowledge';
 import { cpuMs, fmt, log, round, table } from './common';
@@ -82,6 +85,63 @@ export async function ingestBench(config: SobreConfig, threads: number, datasetD
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+export interface UploadResult {
+  threads: number;
+  documents: number;
+  chunks: number;
+  seconds: number;
+  cpuSeconds: number;
+  chunksPerSecond: number;
+}
+
+/**
+ * The same articles uploaded in one POST /v1/documents to a service in this process with
+ * SOBRE_UPLOAD_EMBED_THREADS = `threads`, no question asked meanwhile, after a small upload that
+ * started its threads.
+ */
+export async function uploadBench(config: SobreConfig, threads: number, datasetDirs: readonly string[], chunks: number): Promise<UploadResult> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sobre-bench-upload-'));
+  const key = randomBytes(16).toString('hex');
+  try {
+    const files = path.join(root, 'files');
+    fs.mkdirSync(files);
+    writeArticles(datasetDirs, chunks, config.chunkSize, files);
+    const scoped: SobreConfig = Object.freeze({ ...config, dataDir: path.join(root, 'data'), uploadEmbedThreads: threads, apiKeys: [`bench:${key}`], workers: 1, uploadMaxFiles: 10_000 });
+    const service = await createService(scoped, { generator: null, logger: createLogger('warn') });
+    try {
+      const { url } = await service.listen(0, '127.0.0.1');
+      // A first small upload starts the threads (loading a model each): the run below is steady state.
+      const warm = new FormData();
+      warm.append('files', new Blob(['# Warm-up\n\nThis upload starts the embedding threads.\n']), 'warm-up.md');
+      await (await fetch(`${url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: warm })).arrayBuffer();
+      const form = new FormData();
+      for (const f of fs.readdirSync(files).sort()) form.append('files', new Blob([fs.readFileSync(path.join(files, f))]), f);
+      log(`uploading ${fs.readdirSync(files).length} articles to the service, SOBRE_UPLOAD_EMBED_THREADS=${threads}`);
+      const c0 = cpuMs();
+      const t0 = performance.now();
+      const res = await fetch(`${url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+      const body = (await res.json()) as { summary?: { added: number }; files?: { documents: { chunks: number }[] }[] };
+      const seconds = (performance.now() - t0) / 1000;
+      if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+      const embedded = (body.files ?? []).flatMap((f) => f.documents).reduce((a, d) => a + d.chunks, 0);
+      return {
+        threads, documents: body.summary?.added ?? 0, chunks: embedded, seconds: round(seconds, 2),
+        cpuSeconds: round((cpuMs() - c0) / 1000, 2), chunksPerSecond: round(embedded / seconds, 2),
+      };
+    } finally {
+      await service.shutdown(10_000);
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function uploadTable(results: readonly UploadResult[]): string {
+  return table(['upload through the service', 'threads', 'documents', 'chunks', 'seconds', 'CPU seconds', 'chunks/s'], results.map((r) => [
+    'POST /v1/documents', String(r.threads), String(r.documents), String(r.chunks), fmt(r.seconds, 2), fmt(r.cpuSeconds, 2), fmt(r.chunksPerSecond, 2),
+  ]));
 }
 
 export function ingestTable(results: readonly IngestResult[]): string {
