@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'cancelled' // the caller gave up (request aborted, shutdown) before the work was committed
   | 'storage_failed' // a file could not be written (full disk, I/O error); what was saved before is kept
   | 'database_unavailable' // the shared database (PostgreSQL) cannot be reached; retry later
+  | 'lease_lost' // this process took the store's write lease and lost it (stalled past its expiry): nothing was written; retry
   | 'internal';
 
 export class SobreError extends Error {

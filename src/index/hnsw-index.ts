@@ -68,7 +68,8 @@ function writeFileAtomic(file: string, write: (tmp: string) => void, verify: (tm
   fsyncPath(path.dirname(file), 'r');
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs on this host (one of another user's counts). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -156,9 +156,9 @@ export class PgDatabase {
           throw this.translate(e);
         }
       },
-      end: () => {
+      end: (discard = false) => {
         client.off('error', onError);
-        client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
+        client.release(broken === undefined ? (discard ? true : undefined) : broken instanceof Error ? broken : true);
       },
     };
   }
@@ -176,6 +176,6 @@ export interface Queryable {
 }
 
 export interface PgSession extends Queryable {
-  /** Give the connection back (or drop it, if it failed). Call once. */
-  end(): void;
+  /** Give the connection back (or drop it, if it failed or `discard`: a state it may still hold). Call once. */
+  end(discard?: boolean): void;
 }

@@ -13,7 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, bad_file: 400, unsupported_format: 415, too_large: 413, not_found: 404,
   unauthorized: 401, rate_limited: 429, bad_config: 500, embedder_mismatch: 500, model_unavailable: 503,
   store_inconsistent: 503, generator_failed: 502, generator_timeout: 504, circuit_open: 503, internal: 500,
-  cancelled: 409, database_unavailable: 503, storage_failed: 507,
+  cancelled: 409, database_unavailable: 503, storage_failed: 507, lease_lost: 503,
 };
 
 const TITLES: Record<number, string> = {

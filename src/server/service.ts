@@ -94,7 +94,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   const holder = cluster ? 'service worker' : 'service';
   const writer = new Mutex([
     ...(cluster ? [(signal?: AbortSignal) => cluster.lease(signal)] : []),
-    (signal?: AbortSignal) => deps.knowledge.writeLease({ holder, signal }),
+    (signal?: AbortSignal) => deps.knowledge.writeLease({ holder, signal, onWait: (h) => logger.info({ holder: h.description }, 'a write waits for the store\'s write lease') }),
   ]);
   // Under the writer lock: another worker's upload in progress is not an orphan. Start-up waits
   // for it briefly only: while another process (`npm run ingest`) writes, it runs once that ends.

@@ -4,6 +4,7 @@
  * reopening after close finds its replica again, and a second open is a second instance.
  */
 import path from 'node:path';
+import { Client } from 'pg';
 import { openKnowledge } from '../../src/knowledge';
 import type { Knowledge } from '../../src/knowledge/types';
 import { HashEmbedder } from '../helpers/hash-embedder';
@@ -97,6 +98,30 @@ describePostgres('PostgreSQL knowledge: replicas', (server) => {
       expect(embedder.embedded).toBe(before + 1); // the question only
     } finally {
       await again.close();
+    }
+  });
+
+  test('a writer whose lease connection ended commits nothing, and the next writer takes the lease', async () => {
+    const schema = fresh();
+    const stalled = await openKnowledge(config(dir(), schema), embedder);
+    const other = await openKnowledge(config(dir(), schema), embedder);
+    try {
+      const release = await stalled.writeLease({ holder: 'stalled ingest' });
+      await commit(stalled, '/docs/a.md', 'written while holding the lease');
+      // The lease's connection ends (a network cut, an idle timeout on the server): its lock is gone.
+      const admin = new Client({ connectionString: server() });
+      await admin.connect();
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'stalled ingest%'");
+      await admin.end();
+      const taken = await other.writeLease({ holder: 'next writer' });
+      await expect(commit(stalled, '/docs/b.md', 'written after losing it')).rejects.toMatchObject({ code: 'lease_lost' });
+      await commit(other, '/docs/c.md', 'written by the new holder');
+      expect((await other.listDocuments()).map((d) => d.source).sort()).toEqual(['/docs/a.md', '/docs/c.md']);
+      await taken();
+      await release();
+    } finally {
+      await stalled.close();
+      await other.close();
     }
   });
 

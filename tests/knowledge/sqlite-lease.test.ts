@@ -6,10 +6,12 @@
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import { STORE_MIGRATIONS } from '../../src/knowledge/sqlite/schema';
+import { openKnowledge } from '../../src/knowledge';
 import { SqliteWriteLease } from '../../src/knowledge/sqlite/write-lease';
-import type { LeaseHolder } from '../../src/knowledge/types';
+import type { Knowledge, LeaseHolder } from '../../src/knowledge/types';
 import { openDatabase } from '../../src/sqlite/database';
 import { migrate } from '../../src/sqlite/migrate';
+import { HashEmbedder } from '../helpers/hash-embedder';
 import { makeTempDir, removeDir } from '../helpers/temp';
 
 const TIMING = { ttlMs: 300, renewMs: 50 };
@@ -51,5 +53,54 @@ describe('SQLite write lease timing', () => {
     expect(told.map((h) => h.description)).toEqual(['npm run ingest pid 42 on elsewhere']);
     await release();
     expect(dbs[0].prepare('SELECT COUNT(*) FROM write_lease').pluck().get()).toBe(0);
+  });
+});
+
+describe('SQLite knowledge under a write lease', () => {
+  const embedder = new HashEmbedder(32);
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeDir(dir));
+  const open = () => openKnowledge({ dataDir: dir, hnswM: 16, hnswEfConstruction: 100, hnswEfSearch: 64 }, embedder);
+  const commit = async (k: Knowledge, source: string) => {
+    const text = `The ${source} text.`;
+    const [vector] = await embedder.embed([text]);
+    return k.commitDocument({ source, name: source, title: source, format: 'md', contentHash: `c:${source}`, size: 1 }, [{ ordinal: 0, hash: `h:${source}`, text, start: 0, end: text.length }], new Map([[`h:${source}`, vector]]));
+  };
+
+  it('a holder whose lease another writer took (it stalled past the expiry) commits nothing', async () => {
+    const k = await open();
+    try {
+      const release = await k.writeLease({ holder: 'stalled ingest' });
+      await commit(k, '/a.md');
+      // What a writer elsewhere does once the stalled holder's row has expired: take it over.
+      const db = openDatabase(path.join(dir, 'sobre.db'));
+      db.prepare("UPDATE write_lease SET token = 'theirs', holder = 'npm run ingest pid 7 on elsewhere'").run();
+      db.close();
+      const before = (await k.stats()).documents;
+      await expect(commit(k, '/b.md')).rejects.toMatchObject({ code: 'lease_lost' });
+      await expect(k.deleteDocument(1)).rejects.toMatchObject({ code: 'lease_lost' });
+      expect((await k.stats()).documents).toBe(before);
+      expect(await k.findDocument('/b.md')).toBeUndefined();
+      await release();
+    } finally {
+      await k.close();
+    }
+  });
+
+  it('closing gives back a lease still held', async () => {
+    const k = await open();
+    await k.writeLease({ holder: 'forgetful' });
+    await k.close();
+    const other = await open();
+    try {
+      const started = Date.now();
+      await (await other.writeLease())();
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await other.close();
+    }
   });
 });

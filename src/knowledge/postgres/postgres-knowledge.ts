@@ -28,7 +28,7 @@ import type {
 import { PgKnownAnswers } from './known-answers';
 import { KNOWLEDGE_MIGRATIONS } from './schema';
 import { CHANGES_TOPIC, PgKnowledgeStore } from './store';
-import { pgWriteLease } from './write-lease';
+import { pgWriteLease, type PgLease } from './write-lease';
 
 export type PostgresKnowledgeConfig = SqliteKnowledgeConfig & Pick<SobreConfig, 'databaseUrl' | 'databaseSchema'>;
 
@@ -51,7 +51,7 @@ export class PostgresKnowledge implements Knowledge {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Write leases held: each holds a pooled connection, given back at close at the latest. */
-  private readonly leases = new Set<LeaseRelease>();
+  private readonly leases = new Set<PgLease>();
   readonly known: KnownAnswers;
 
   private constructor(
@@ -71,14 +71,16 @@ export class PostgresKnowledge implements Knowledge {
   static async open(config: PostgresKnowledgeConfig, embedder: { id: string; dimension: number }): Promise<PostgresKnowledge> {
     const db = await PgDatabase.open(config.databaseUrl, config.databaseSchema);
     let replica: SqliteKnowledge | null = null;
+    let knowledge: PostgresKnowledge | null = null;
     try {
       await migratePg(db, 'knowledge', KNOWLEDGE_MIGRATIONS);
-      const store = new PgKnowledgeStore(db);
+      const store = new PgKnowledgeStore(db, () => knowledge?.leaseHolder() ?? null);
       const knowledgeId = await store.bindEmbedder(embedder);
       replica = await openReplica(path.join(config.dataDir, REPLICA_DIR), config, embedder, knowledgeId);
       const listener = new PgListener(config.databaseUrl, config.databaseSchema);
       const repaired = { ...replica.opened };
       const k = new PostgresKnowledge(db, store, replica, listener, repaired, embedder, config);
+      knowledge = k;
       await k.pull();
       repaired.generation = k.position;
       listener.on(CHANGES_TOPIC, () => k.inBackground());
@@ -214,12 +216,18 @@ export class PostgresKnowledge implements Knowledge {
   }
 
   async writeLease(opts?: WriteLeaseOptions): Promise<LeaseRelease> {
-    const release = await pgWriteLease(this.db, opts);
-    this.leases.add(release);
+    const lease = await pgWriteLease(this.db, opts);
+    this.leases.add(lease);
     return async () => {
-      this.leases.delete(release);
-      await release();
+      this.leases.delete(lease);
+      await lease.release();
     };
+  }
+
+  /** The server pid of the connection holding this process's lease, if it holds one. */
+  private leaseHolder(): number | null {
+    for (const lease of this.leases) return lease.backendPid;
+    return null;
   }
 
   async refresh(): Promise<SyncReport | null> {
@@ -249,7 +257,7 @@ export class PostgresKnowledge implements Knowledge {
     if (this.timer) clearInterval(this.timer);
     await this.listener.close();
     await this.pulling;
-    for (const release of this.leases) await release();
+    for (const lease of this.leases) await lease.release();
     try {
       await this.replica.close();
     } finally {

@@ -11,6 +11,7 @@ import type { ReplicaBatch, ReplicaChunk, ReplicaDocument } from '../sqlite/sqli
 import type { ChunkInput, DocumentInfo, DocumentInput, FaqInput } from '../types';
 import { fromBytes, toBytes } from './bytes';
 import { replaceFaq } from './known-answers';
+import { assertLeaseHeld } from './write-lease';
 
 /** The notification topic of knowledge changes; the payload is the new generation. */
 export const CHANGES_TOPIC = 'knowledge';
@@ -47,7 +48,11 @@ export interface WriteResult {
 }
 
 export class PgKnowledgeStore {
-  constructor(private readonly db: PgDatabase) {}
+  /** `leaseHolder`: the server pid of the connection holding this process's write lease, if any. */
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly leaseHolder: () => number | null = () => null,
+  ) {}
 
   async documentsWhere(where: string, params: readonly unknown[]): Promise<DocumentInfo[]> {
     const rows = await this.db.query<DocumentRow>(`SELECT ${DOCUMENT_COLUMNS} FROM documents d WHERE ${where} ORDER BY d.id`, params);
@@ -114,6 +119,9 @@ export class PgKnowledgeStore {
   private change<T extends { documentId: number }>(work: (q: Queryable, generation: number) => Promise<T>): Promise<T & { generation: number }> {
     return this.db.transaction(async (q) => {
       const [{ generation }] = await q.query<{ generation: number }>('UPDATE knowledge_state SET generation = generation + 1 WHERE id = 1 RETURNING generation');
+      // After that row lock (every writer takes it): a writer that took the lease must still hold it.
+      const holder = this.leaseHolder();
+      if (holder !== null) await assertLeaseHeld(q, holder);
       const result = await work(q, generation);
       await q.query(
         'INSERT INTO document_changes (document_id, generation) VALUES ($1, $2) ON CONFLICT (document_id) DO UPDATE SET generation = EXCLUDED.generation',

@@ -5,7 +5,8 @@
  * as soon as the server sees its connection close. `pg_try_advisory_lock` is polled, so a
  * waiter can give up; the holder is named by its connection's `application_name`.
  */
-import type { PgDatabase, PgSession } from '../../postgres/database';
+import { SobreError } from '../../errors';
+import type { PgDatabase, PgSession, Queryable } from '../../postgres/database';
 import { describeHolder, LEASE_POLL_MS, pause, throwIfCancelled } from '../lease';
 import type { LeaseHolder, LeaseRelease, WriteLeaseOptions } from '../types';
 
@@ -24,10 +25,33 @@ async function holderOf(session: PgSession): Promise<LeaseHolder> {
   return { description, expiresAt: null };
 }
 
-export async function pgWriteLease(db: PgDatabase, opts: WriteLeaseOptions = {}): Promise<LeaseRelease> {
+/**
+ * Inside a write transaction: the lease taken by the connection whose server pid is `backendPid`
+ * is still held (a lease connection that dropped lost the lock, and another writer may have it).
+ */
+export async function assertLeaseHeld(q: Queryable, backendPid: number): Promise<void> {
+  const rows = await q.query(
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1 AND objsubid = 2
+        AND classid = hashtext('sobre write lease')::oid AND objid = hashtext(current_schema())::oid`,
+    [backendPid],
+  );
+  if (rows.length === 0) {
+    throw new SobreError('lease_lost', 'This process lost the store\'s write lease (its connection to PostgreSQL ended): nothing was written; send the change again');
+  }
+}
+
+export interface PgLease {
+  release: LeaseRelease;
+  /** The server pid of the connection holding the lock. */
+  backendPid: number;
+}
+
+export async function pgWriteLease(db: PgDatabase, opts: WriteLeaseOptions = {}): Promise<PgLease> {
   throwIfCancelled(opts.signal);
   const session = await db.session();
+  let backendPid: number;
   try {
+    [{ pid: backendPid }] = await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const name = Buffer.from(describeHolder(opts.holder)).subarray(0, NAME_BYTES).toString().replace(/\uFFFD$/, '');
     await session.query("SELECT set_config('application_name', $1, false)", [name]);
     let told = false;
@@ -43,15 +67,18 @@ export async function pgWriteLease(db: PgDatabase, opts: WriteLeaseOptions = {})
     throw e;
   }
   let released = false;
-  return async () => {
+  const release: LeaseRelease = async () => {
     if (released) return;
     released = true;
+    let discard = false;
     try {
-      await session.query(`SELECT pg_advisory_unlock(${KEY})`);
+      await session.query(`SELECT pg_advisory_unlock(${KEY}), set_config('application_name', '', false)`);
     } catch {
-      // the connection is gone, and the lock with it
+      // Gone, the lock with it; or it failed otherwise, and the connection may still hold the lock.
+      discard = true;
     } finally {
-      session.end();
+      session.end(discard);
     }
   };
+  return { release, backendPid };
 }

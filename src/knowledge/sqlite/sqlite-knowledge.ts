@@ -342,6 +342,7 @@ export class SqliteKnowledge implements Knowledge {
       await this.flush();
     } finally {
       this.closed = true;
+      await this.store.lease.releaseHeld();
       this.store.close();
     }
   }

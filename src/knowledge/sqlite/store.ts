@@ -137,6 +137,7 @@ export class SobreStore {
   }
 
   private bumpGeneration(): number {
+    this.lease.assertHeld(); // every write transaction ends here
     return Number(this.stmt("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING value").pluck().get());
   }
 

@@ -9,6 +9,8 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Database as Db } from 'better-sqlite3';
+import { SobreError } from '../../errors';
+import { alive as running } from '../../index/hnsw-index';
 import { describeHolder, LEASE_POLL_MS, pause, throwIfCancelled } from '../lease';
 import type { LeaseHolder, LeaseRelease, WriteLeaseOptions } from '../types';
 
@@ -23,15 +25,6 @@ interface LeaseRow {
   expires_ms: number;
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
-}
-
 /** Whether `row` still holds the lease (for a process on this host: only while it runs). */
 function live(row: LeaseRow, now: number): boolean {
   if (row.expires_ms <= now) return false;
@@ -39,6 +32,9 @@ function live(row: LeaseRow, now: number): boolean {
 }
 
 export class SqliteWriteLease {
+  /** The lease this process holds over this store, if any: its token and how to give it back. */
+  private held: { token: string; release: LeaseRelease } | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly timing = { ttlMs: LEASE_TTL_MS, renewMs: LEASE_RENEW_MS },
@@ -86,11 +82,34 @@ export class SqliteWriteLease {
     }, this.timing.renewMs);
     renew.unref();
     let released = false;
-    return async () => {
+    const release: LeaseRelease = async () => {
       if (released) return;
       released = true;
       clearInterval(renew);
-      if (this.db.open) this.db.prepare('DELETE FROM write_lease WHERE token = ?').run(token);
+      if (this.held?.token === token) this.held = null;
+      try {
+        if (this.db.open) this.db.prepare('DELETE FROM write_lease WHERE token = ?').run(token);
+      } catch {
+        // busy past the busy timeout: what was written is committed, and the row lapses within the TTL
+      }
     };
+    this.held = { token, release };
+    return release;
+  }
+
+  /**
+   * Inside a write transaction (which holds SQLite's write lock, so the lease row cannot change
+   * meanwhile): a process that took the lease writes only while it still holds it. A holder that
+   * stalled past its expiry (a long synchronous commit, a stopped process) may have been replaced.
+   */
+  assertHeld(): void {
+    if (!this.held) return;
+    if (this.db.prepare('SELECT 1 FROM write_lease WHERE token = ?').get(this.held.token)) return;
+    throw new SobreError('lease_lost', 'This process lost the store\'s write lease (it stalled for longer than the lease lasts, and another writer took it): nothing was written; send the change again');
+  }
+
+  /** At close: give back what this process still holds. */
+  async releaseHeld(): Promise<void> {
+    await this.held?.release();
   }
 }
