@@ -217,6 +217,8 @@ interface LoadResult {
   dataset: string;
   questions: number;
   workers: string;
+  /** SOBRE_UPLOAD_EMBED_THREADS the service ran with ('default' when unset). */
+  uploadEmbedThreads: string;
   phases: Phase[];
 }
 
@@ -248,8 +250,9 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`warm-up question failed with ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
     }
-    const result: LoadResult = { machine: machine(), dataset: dataset.name, questions: questions.length, workers: process.env.SOBRE_WORKERS ?? 'default', phases: [] };
-    console.log(`machine: ${describeMachine(result.machine)}\nservice: ${dataset.name} knowledge, ${questions.length} distinct questions, SOBRE_WORKERS=${result.workers}, embedding cache off, ${seconds} s per phase`);
+    const result: LoadResult = { machine: machine(), dataset: dataset.name, questions: questions.length, workers: process.env.SOBRE_WORKERS ?? 'default',
+      uploadEmbedThreads: process.env.SOBRE_UPLOAD_EMBED_THREADS ?? 'default', phases: [] };
+    console.log(`machine: ${describeMachine(result.machine)}\nservice: ${dataset.name} knowledge, ${questions.length} distinct questions, SOBRE_WORKERS=${result.workers}, SOBRE_UPLOAD_EMBED_THREADS=${result.uploadEmbedThreads}, embedding cache off, ${seconds} s per phase`);
     for (const c of connections) result.phases.push(await drive(`${c} clients`, url, key, pid, next, seconds, c));
     if (process.argv.includes('--uploads')) {
       const c = connections[connections.length - 1];
