@@ -132,9 +132,12 @@ export class EmbedderPool implements Embedder {
 }
 
 /**
- * A pool started at its first use (and again after a failed start), which must load the same
+ * A pool started at its first use (again a minute after a failed start), which must load the same
  * model as `expected`: its vectors go into the same index.
  */
+/** After a failed start, how long uploads fail at once before the threads are started again. */
+const RETRY_START_MS = 60_000;
+
 export interface LazyPool extends Embedder {
   /** Threads running (0 until the first use). */
   readonly threads: number;
@@ -150,9 +153,8 @@ export function lazyPool(config: PoolConfig, threads: number, expected: { id: st
       await pool.close();
       throw new SobreError('internal', `The embedding threads load ${pool.id}, but this process embeds with ${expected.id}`);
     });
-    started.catch(() => {
-      started = null;
-    });
+    // A failed start is the answer for a while: each retry would load the model in every thread.
+    started.catch(() => setTimeout(() => (started = null), RETRY_START_MS).unref());
     return started;
   };
   return {
