@@ -25,7 +25,7 @@ describe('lexical search without common terms', () => {
   const embedder = new HashEmbedder(32);
   let dir: string;
   const opened: Knowledge[] = [];
-  const open = async (share?: number) => {
+  const open = async (share: number) => {
     const k = await openKnowledge({ dataDir: dir, hnswM: 16, hnswEfConstruction: 100, hnswEfSearch: 64, lexicalCommonShare: share, lexicalCommonMinChunks: 0 }, embedder);
     opened.push(k);
     return k;
@@ -50,7 +50,7 @@ describe('lexical search without common terms', () => {
 
   beforeEach(async () => {
     dir = makeTempDir();
-    const k = await open();
+    const k = await open(1);
     const rivers = Array.from({ length: 40 }, (_, i) => `The river number ${i} flows past reeds and stones.`);
     await commit(k, '/rivers.md', [...rivers, 'A grey heron waits by the river.', 'An otter swims at dusk.']);
   });
@@ -59,8 +59,8 @@ describe('lexical search without common terms', () => {
     removeDir(dir);
   });
 
-  it('searches every term by default, and only the rare ones past the share', async () => {
-    const every = await open();
+  it('searches every term at share 1, and only the rare ones past the share', async () => {
+    const every = await open(1);
     expect(await lexicalMatches(every, 'Where does the river heron wait?')).toHaveLength(41);
     const pruned = await open(0.05);
     expect(await lexicalMatches(pruned, 'Where does the river heron wait?')).toEqual(['A grey heron waits by the river.']);
@@ -75,7 +75,7 @@ describe('lexical search without common terms', () => {
   it('counts again after the store changes (another process committing included)', async () => {
     const pruned = await open(0.05);
     expect(await lexicalMatches(pruned, 'heron or otter?')).toEqual(['A grey heron waits by the river.', 'An otter swims at dusk.']);
-    const writer = await open();
+    const writer = await open(1);
     await commit(writer, '/herons.md', Array.from({ length: 20 }, (_, i) => `Heron colony ${i} nests in tall trees.`));
     expect(await lexicalMatches(pruned, 'heron or otter?')).toEqual(['An otter swims at dusk.']);
   });

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SobreConfig } from '../../config';
+import { SETTINGS, type SobreConfig } from '../../config';
 import { SobreError } from '../../errors';
 import { HnswIndex, INDEX_FILE, MANIFEST_FILE } from '../../index/hnsw-index';
 import { DATABASE_FILE } from '../../sqlite/database';
@@ -28,7 +28,7 @@ import { SobreStore, type ReplicaBatch } from './store';
 export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDocument } from './store';
 
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>
-  // Absent: every term is searched.
+  // Absent: the settings' defaults.
   & Partial<Pick<SobreConfig, 'lexicalCommonShare' | 'lexicalCommonMinChunks'>>;
 
 /**
@@ -163,7 +163,10 @@ export class SqliteKnowledge implements Knowledge {
         report.warnings = [`${index.discarded}; rebuilt from the ${report.added} vectors in ${store.file}`];
       }
       if (report.added + report.removed > 0 || index.loadedGeneration !== store.generation) index.save(store.generation);
-      const common = { share: config.lexicalCommonShare ?? 1, minChunks: config.lexicalCommonMinChunks ?? 0 };
+      const common = {
+        share: config.lexicalCommonShare ?? Number(SETTINGS.lexicalCommonShare.default),
+        minChunks: config.lexicalCommonMinChunks ?? Number(SETTINGS.lexicalCommonMinChunks.default),
+      };
       return new SqliteKnowledge(store, index, config.dataDir, report, common);
     } catch (e) {
       store.close();
