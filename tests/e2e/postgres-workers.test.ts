@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describePostgres, dropSchema, freshSchema } from '../helpers/postgres';
 import { makeTempDir, removeDir } from '../helpers/temp';
-import { formWith, writeCalibration, writeCorpus } from '../server/helpers';
-import { buildServer, REPO, spawnServer, type Spawned } from '../server/process-helpers';
+import { formWith } from '../server/helpers';
+import { REPO, spawnTestService, stopServer, type Spawned } from '../server/process-helpers';
 import { ask, Client, clientsOnTwoWorkers, documentNames, note, upload } from '../server/worker-clients';
 
 const KEY = 'pg-workers-key-0123456789abcdef';
@@ -23,31 +23,22 @@ describePostgres('PostgreSQL with SOBRE_WORKERS', (server) => describe('two work
   let b: Client;
 
   beforeAll(async () => {
-    buildServer();
     root = makeTempDir('sobre-pg-workers-');
     schema = freshSchema();
-    s = await spawnServer({
+    s = await spawnTestService(root, {
       SOBRE_WORKERS: '2',
-      SOBRE_DATA_DIR: path.join(root, 'data'),
-      SOBRE_CORPUS_DIR: writeCorpus(path.join(root, 'corpus')),
-      SOBRE_CALIBRATION: writeCalibration(root),
-      SOBRE_EMBEDDER: 'use-lite',
       SOBRE_API_KEYS: `test:${KEY}`,
       SOBRE_RATE_LIMIT_KEY_PER_MIN: '0',
-      SOBRE_GENERATOR: 'none',
       SOBRE_DATABASE_URL: server(),
       SOBRE_DATABASE_SCHEMA: schema,
-    }, 240_000);
+    });
     [a, b] = await clientsOnTwoWorkers(s.url, KEY);
   }, 300_000);
 
   afterAll(async () => {
     a?.close();
     b?.close();
-    if (s && s.child.exitCode === null) {
-      s.child.kill('SIGTERM');
-      await s.exited;
-    }
+    await stopServer(s);
     if (schema) await dropSchema(server(), schema);
     removeDir(root);
   });

@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { makeTempDir, removeDir } from '../helpers/temp';
-import { formWith, writeCalibration, writeCorpus } from '../server/helpers';
-import { buildServer, REPO, spawnServer, type Spawned } from '../server/process-helpers';
+import { formWith } from '../server/helpers';
+import { REPO, spawnTestService, stopServer, type Spawned } from '../server/process-helpers';
 
 const INGEST = path.join(REPO, 'dist/scripts/ingest.js');
 const KEY = 'lease-admin-key-0123456789';
@@ -71,25 +71,16 @@ describe('npm run ingest beside a running service', () => {
   let s: Spawned;
 
   beforeAll(async () => {
-    buildServer();
     root = makeTempDir('sobre-lease-');
-    s = await spawnServer({
-      SOBRE_DATA_DIR: path.join(root, 'data'),
-      SOBRE_CORPUS_DIR: writeCorpus(path.join(root, 'corpus')),
-      SOBRE_CALIBRATION: writeCalibration(root),
-      SOBRE_EMBEDDER: 'use-lite',
+    s = await spawnTestService(root, {
       SOBRE_API_KEYS: `ops:${KEY}`,
-      SOBRE_GENERATOR: 'none',
       SOBRE_RATE_LIMIT_IP_PER_MIN: '0',
       SOBRE_RATE_LIMIT_KEY_PER_MIN: '0',
-    }, 240_000);
+    });
   }, 300_000);
 
   afterAll(async () => {
-    if (s && s.child.exitCode === null) {
-      s.child.kill('SIGTERM');
-      await s.exited;
-    }
+    await stopServer(s);
     removeDir(root);
   });
 

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeCalibration, writeCorpus } from './helpers';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const MAIN = path.join(REPO, 'dist/src/server/main.js');
@@ -70,4 +71,27 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 60_00
     });
   const listening = await waitFor((l) => l.msg === 'listening');
   return { child, url: String(listening.url), lines, stderr: () => err, exited, waitFor };
+}
+
+/**
+ * The built service over `<root>/data` with the test corpus and calibration, USE-lite and no
+ * generator; `env` adds to or overrides that.
+ */
+export function spawnTestService(root: string, env: Record<string, string>): Promise<Spawned> {
+  buildServer();
+  return spawnServer({
+    SOBRE_DATA_DIR: path.join(root, 'data'),
+    SOBRE_CORPUS_DIR: writeCorpus(path.join(root, 'corpus')),
+    SOBRE_CALIBRATION: writeCalibration(root),
+    SOBRE_EMBEDDER: 'use-lite',
+    SOBRE_GENERATOR: 'none',
+    ...env,
+  }, 240_000);
+}
+
+/** SIGTERM, then its exit (nothing to do if it already exited). */
+export async function stopServer(s: Spawned | undefined): Promise<void> {
+  if (!s || s.child.exitCode !== null) return;
+  s.child.kill('SIGTERM');
+  await s.exited;
 }

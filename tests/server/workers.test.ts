@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir, removeDir } from '../helpers/temp';
-import { formWith, writeCalibration, writeCorpus } from './helpers';
-import { buildServer, spawnServer, type Spawned } from './process-helpers';
+import { formWith } from './helpers';
+import { spawnTestService, stopServer, type Spawned } from './process-helpers';
 import { ask, Client, clientsOnTwoWorkers, documentNames, note, upload } from './worker-clients';
 
 const KEY = 'workers-key-0123456789abcdef';
@@ -20,28 +20,19 @@ describe('two workers over one data folder', () => {
   let b: Client;
 
   beforeAll(async () => {
-    buildServer();
     root = makeTempDir('sobre-workers-');
-    s = await spawnServer({
+    s = await spawnTestService(root, {
       SOBRE_WORKERS: '2',
-      SOBRE_DATA_DIR: path.join(root, 'data'),
-      SOBRE_CORPUS_DIR: writeCorpus(path.join(root, 'corpus')),
-      SOBRE_CALIBRATION: writeCalibration(root),
-      SOBRE_EMBEDDER: 'use-lite',
       SOBRE_API_KEYS: `test:${KEY},burst:${BURST_KEY}`,
       SOBRE_RATE_LIMIT_KEY_PER_MIN: String(KEY_LIMIT_PER_MIN),
-      SOBRE_GENERATOR: 'none',
-    }, 240_000);
+    });
     [a, b] = await clientsOnTwoWorkers(s.url, KEY);
   }, 300_000);
 
   afterAll(async () => {
     a?.close();
     b?.close();
-    if (s && s.child.exitCode === null) {
-      s.child.kill('SIGTERM');
-      await s.exited;
-    }
+    await stopServer(s);
     removeDir(root);
   });
 
