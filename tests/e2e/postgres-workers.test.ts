@@ -11,7 +11,7 @@ import { describePostgres, dropSchema, freshSchema } from '../helpers/postgres';
 import { makeTempDir, removeDir } from '../helpers/temp';
 import { formWith } from '../server/helpers';
 import { REPO, spawnTestService, stopServer, type Spawned } from '../server/process-helpers';
-import { ask, Client, clientsOnTwoWorkers, documentNames, note, upload } from '../server/worker-clients';
+import { ask, Client, clientsOnTwoWorkers, documentNames, expectUploadAnsweredElsewhere, note } from '../server/worker-clients';
 
 const KEY = 'pg-workers-key-0123456789abcdef';
 
@@ -52,11 +52,7 @@ describePostgres('PostgreSQL with SOBRE_WORKERS', (server) => describe('two work
   });
 
   it('an upload through one worker is answered from by the other', async () => {
-    const up = await upload(a, 'lighthouse.md', note('lighthouse', 'The Skerryvore lighthouse keeper feeds the seven grey cats every morning at dawn.'));
-    expect(up.status).toBe(200);
-    const r = await ask(b, 'Who feeds the grey cats at the Skerryvore lighthouse?');
-    expect(r.status).toBe(200);
-    expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
+    await expectUploadAnsweredElsewhere(a, b);
   });
 
   it('uploads to both workers wait for an ingest elsewhere, then all commit', async () => {

@@ -75,3 +75,12 @@ export const documentNames = async (c: Client) => ((await c.request('GET', '/v1/
 export function note(topic: string, fact: string): string {
   return `# The ${topic}\n\n${fact}\nNothing else in this note concerns the ${topic}.\n`;
 }
+
+/** An upload through the worker of `a` is answered from by the worker of `b`. */
+export async function expectUploadAnsweredElsewhere(a: Client, b: Client): Promise<void> {
+    const up = await upload(a, 'lighthouse.md', note('lighthouse', 'The Skerryvore lighthouse keeper feeds the seven grey cats every morning at dawn.'));
+    expect(up.status).toBe(200);
+    const r = await ask(b, 'Who feeds the grey cats at the Skerryvore lighthouse?');
+    expect(r.status).toBe(200);
+    expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
+}

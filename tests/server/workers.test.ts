@@ -7,7 +7,7 @@ import path from 'node:path';
 import { makeTempDir, removeDir } from '../helpers/temp';
 import { formWith } from './helpers';
 import { spawnTestService, stopServer, type Spawned } from './process-helpers';
-import { ask, Client, clientsOnTwoWorkers, documentNames, note, upload } from './worker-clients';
+import { ask, Client, clientsOnTwoWorkers, documentNames, expectUploadAnsweredElsewhere, note, upload } from './worker-clients';
 
 const KEY = 'workers-key-0123456789abcdef';
 const BURST_KEY = 'workers-burst-0123456789abcdef';
@@ -47,11 +47,7 @@ describe('two workers over one data folder', () => {
   });
 
   it('an upload through one worker is answered from by the other at once', async () => {
-    const up = await upload(a, 'lighthouse.md', note('lighthouse', 'The Skerryvore lighthouse keeper feeds the seven grey cats every morning at dawn.'));
-    expect(up.status).toBe(200);
-    const r = await ask(b, 'Who feeds the grey cats at the Skerryvore lighthouse?');
-    expect(r.status).toBe(200);
-    expect(JSON.stringify(r.json.citations)).toContain('lighthouse.md');
+    await expectUploadAnsweredElsewhere(a, b);
   });
 
   it("shows every worker's counts in /metrics, whichever worker serves it, and the shared store's size once", async () => {
