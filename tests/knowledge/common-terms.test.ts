@@ -1,6 +1,6 @@
 /** Lexical queries leave out common terms (SOBRE_LEXICAL_COMMON_SHARE), over a real SQLite + FTS5 store. */
 import { openKnowledge } from '../../src/knowledge';
-import { withoutCommonTerms } from '../../src/knowledge/sqlite/sqlite-knowledge';
+import { withoutCommonTerms } from '../../src/knowledge/sqlite/lexical-query';
 import type { ChunkInput, Knowledge } from '../../src/knowledge/types';
 import { HashEmbedder } from '../helpers/hash-embedder';
 import { makeTempDir, removeDir } from '../helpers/temp';

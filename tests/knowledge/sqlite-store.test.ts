@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { STORE_MIGRATIONS } from '../../src/knowledge/sqlite/schema';
-import { ftsQuery, queryTerms } from '../../src/knowledge/sqlite/sqlite-knowledge';
+import { ftsQuery, queryTerms } from '../../src/knowledge/sqlite/lexical-query';
 import { SobreStore } from '../../src/knowledge/sqlite/store';
 import { migrate } from '../../src/sqlite/migrate';
 import { SobreError } from '../../src/errors';

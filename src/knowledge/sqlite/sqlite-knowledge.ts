@@ -17,12 +17,13 @@ import { SobreError } from '../../errors';
 import { HnswIndex, INDEX_FILE, MANIFEST_FILE } from '../../index/hnsw-index';
 import { DATABASE_FILE } from '../../sqlite/database';
 import type { Language } from '../../text/language';
-import { contentStems, contentWords, stem, stems, words, type StemLanguage } from '../../text/tokens';
+import { stem, type StemLanguage } from '../../text/tokens';
 import type {
   Candidate, CandidateQuery, ChunkInput, ChunkSource, CommitResult, DeleteResult, DocumentInfo, DocumentInput, FaqInput,
   Knowledge, KnowledgeCheck, KnowledgeStats, KnownAnswers, LeaseRelease, SearchTimings, SyncReport, WriteLeaseOptions,
 } from '../types';
 import { SqliteKnownAnswers } from './known-answers';
+import { ftsQuery, queryTerms, withoutCommonTerms, type CommonTerms } from './lexical-query';
 import { SobreStore, type ReplicaBatch } from './store';
 
 export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDocument } from './store';
@@ -30,44 +31,6 @@ export { REPLICA_POSITION, type ReplicaBatch, type ReplicaChunk, type ReplicaDoc
 export type SqliteKnowledgeConfig = Pick<SobreConfig, 'dataDir' | 'hnswM' | 'hnswEfConstruction' | 'hnswEfSearch'>
   // Absent: the settings' defaults.
   & Partial<Pick<SobreConfig, 'lexicalCommonShare' | 'lexicalCommonMinChunks'>>;
-
-/**
- * The terms of a question's lexical query: content words (all words if none), at most 64.
- * English: the words, which FTS5 stems itself; French: their French stems, as `chunks_fts_fr`
- * holds them.
- */
-export function queryTerms(question: string, language: StemLanguage = 'en'): string[] {
-  let terms = language === 'fr' ? contentStems(question, 'fr') : contentWords(question);
-  if (terms.length === 0) terms = language === 'fr' ? stems(question, 'fr') : words(question);
-  return [...new Set(terms)].slice(0, 64);
-}
-
-/** An FTS5 MATCH expression: the terms quoted and OR-ed. */
-export function ftsQuery(terms: readonly string[]): string {
-  return terms.map((t) => `"${t}"`).join(' OR ');
-}
-
-/** Common terms left out of lexical queries (docs/architecture.md "Retrieval"). */
-export interface CommonTerms {
-  /** A term is common in more than this share of the chunks (1: never). */
-  share: number;
-  /** … and in at least this many chunks (below it, its doclist is cheap to read anyway). */
-  minChunks: number;
-}
-
-/**
- * `terms` without the common ones, which cost a long doclist each (FTS5 reads, merges and scores
- * every chunk that has any query term) and weigh little in BM25. If every term is common, the
- * rarest stays.
- */
-export function withoutCommonTerms(
-  terms: readonly string[], frequencies: ReadonlyMap<string, number>, chunks: number, common: CommonTerms,
-): string[] {
-  const limit = Math.max(common.share * chunks, common.minChunks - 1);
-  const kept = terms.filter((t) => (frequencies.get(t) ?? 0) <= limit);
-  if (kept.length > 0 || terms.length === 0) return kept;
-  return [terms.reduce((a, b) => ((frequencies.get(b) ?? 0) < (frequencies.get(a) ?? 0) ? b : a))];
-}
 
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
