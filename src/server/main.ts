@@ -12,6 +12,7 @@ import cluster from 'node:cluster';
 import os from 'node:os';
 import { loadConfig, parseSettingFlags } from '../config';
 import { errorMessage, isSobreError } from '../errors';
+import type { Knowledge } from '../knowledge/types';
 import { LogSink } from './log-sink';
 import { runPrimary } from './cluster';
 import { ClusterClient } from './cluster-client';
@@ -23,6 +24,19 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const CLOSE_RESERVE_MS = 1500;
 /** How long the last log lines get to reach stdout before exiting. */
 const LOG_DRAIN_MS = 300;
+/** How long start-up waits for the store's write lease before deciding another process holds it. */
+const LEASE_PROBE_MS = 1000;
+
+/** Whether another process holds the store's write lease now (it is free within a short wait otherwise). */
+async function writingElsewhere(knowledge: Knowledge): Promise<boolean> {
+  try {
+    await (await knowledge.writeLease({ holder: 'start-up check', signal: AbortSignal.timeout(LEASE_PROBE_MS) }))();
+    return false;
+  } catch (e) {
+    if (isSobreError(e) && e.code === 'cancelled') return true;
+    throw e;
+  }
+}
 
 async function main(): Promise<void> {
   const { flags, rest } = parseSettingFlags(process.argv.slice(2));
@@ -46,13 +60,24 @@ async function main(): Promise<void> {
   for (const w of repair.warnings ?? []) logger.warn({ setting: 'SOBRE_DATA_DIR' }, w);
   if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
   if ((await knowledge.stats()).documents === 0) {
-    logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');
-    const s = await service.ingest([config.corpusDir], { ifEmpty: true });
-    if (s) {
-      logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
-      for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
-      for (const g of s.skipped) logger.info({ reason: g.reason, files: g.files.length }, 'files not ingested');
-    } else logger.info('another process filled the store meanwhile: the corpus is not ingested');
+    const ingest = service.ingest([config.corpusDir], { ifEmpty: true }).then((s) => {
+      if (s) {
+        logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
+        for (const f of s.failures) logger.warn({ path: f.path, reason: f.reason }, 'ingest failed');
+        for (const g of s.skipped) logger.info({ reason: g.reason, files: g.files.length }, 'files not ingested');
+      } else logger.info('another process filled the store meanwhile: the corpus is not ingested');
+    });
+    // Another process writing to the empty store (an `npm run ingest`) fills it: serve what it
+    // commits meanwhile instead of waiting for all of it. Otherwise the corpus goes in first.
+    if (await writingElsewhere(knowledge)) {
+      logger.info('store is empty and another process is writing to it: serving meanwhile; the corpus goes in only if the store is still empty after');
+      ingest.catch((err: unknown) => {
+        if (!isSobreError(err) || err.code !== 'cancelled') logger.error({ err }, 'ingesting the corpus failed');
+      });
+    } else {
+      logger.info({ corpus: config.corpusDir }, 'store is empty: ingesting the corpus');
+      await ingest;
+    }
   }
   const { url, port } = await service.listen();
   const stats = await knowledge.stats();

@@ -51,7 +51,10 @@ export interface Service {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly writer: Mutex;
-  /** Ingest a folder through the writer lock (start-up corpus); `ifEmpty`: only into a store with no document yet (null otherwise). */
+  /**
+   * Ingest a folder through the writer lock (start-up corpus); `ifEmpty`: only into a store with
+   * no document yet (null otherwise). Still waiting for the lock at shutdown: rejects with `cancelled`.
+   */
   ingest(paths: readonly string[], opts?: { ifEmpty?: boolean }): Promise<IngestSummary | null>;
   listen(port?: number, host?: string): Promise<{ server: Server; url: string; port: number }>;
   /** Idempotent. Resolves when the database is closed; `clean` is false if in-flight work was cut. */
@@ -98,7 +101,8 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
   ]);
   // Under the writer lock: another worker's upload in progress is not an orphan. Start-up waits
   // for it briefly only: while another process (`npm run ingest`) writes, it runs once that ends.
-  const sweeping = new AbortController();
+  // Start-up writes (this sweep, the corpus ingest) still waiting for the lease give up at shutdown.
+  const startup = new AbortController();
   try {
     prepareUploads(config.dataDir);
     const sweep = writer.run(async () => {
@@ -106,7 +110,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
         logger.warn({ file }, 'removed an uploaded file no document comes from (the service stopped between moving it in and committing it)');
       }
       return true;
-    }, sweeping.signal);
+    }, startup.signal);
     const late = await Promise.race([sweep, new Promise<false>((r) => setTimeout(() => r(false), SWEEP_WAIT_MS).unref())]) === false;
     if (late) {
       logger.info('another process is writing to the store: removing unfinished uploads once it is done');
@@ -164,7 +168,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     ingest: (paths, opts = {}) => writer.run(async () => {
       if (opts.ifEmpty && (await deps.knowledge.stats()).documents > 0) return null; // another process filled it meanwhile
       return inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite, concurrency: uploadConcurrency(config) }, paths));
-    }),
+    }, startup.signal),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = app.listen(port, host);
@@ -188,7 +192,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     shutdown(graceMs = 10_000) {
       stopped ??= (async () => {
         draining = true;
-        sweeping.abort();
+        startup.abort();
         if (poll) clearInterval(poll);
         const deadline = Date.now() + graceMs;
         let clean = await closeServer(graceMs);

@@ -135,3 +135,51 @@ describe('npm run ingest beside a running service', () => {
     expect(logs).not.toMatch(/SQLITE_BUSY|database is locked|No vector for new chunk/i);
   }, 400_000);
 });
+
+describe('a service started while npm run ingest fills its empty store', () => {
+  it('serves what the ingest commits meanwhile, and leaves its own corpus out of the filled store', async () => {
+    const root = makeTempDir('sobre-lease-start-');
+    const dataDir = path.join(root, 'data');
+    const docs = path.join(root, 'docs');
+    fs.mkdirSync(docs);
+    // The first document is long: the ingest holds the lease for a while before its first commit.
+    const ledger = Array.from({ length: 2500 }, (_, i) => `Ledger line ${i} of the granary lists ${i * 3} sacks of barley from farm ${i % 40}.`).join(' ');
+    fs.writeFileSync(path.join(docs, 'a-granary.md'), `# Granary\n\n${ledger}\n`);
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(docs, `orchard-${String(i).padStart(3, '0')}.md`), note(i));
+    const ingest = spawn(process.execPath, [INGEST, docs], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SOBRE_DATA_DIR: dataDir }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => ingest.once('exit', resolve));
+    let s: Spawned | undefined;
+    try {
+      // The ingest holds the store's lease once its row is there.
+      const leaseHolder = () => {
+        if (!fs.existsSync(path.join(dataDir, 'sobre.db'))) return undefined;
+        const db = new Database(path.join(dataDir, 'sobre.db'), { readonly: true });
+        try {
+          return db.prepare('SELECT holder FROM write_lease').pluck().get() as string | undefined;
+        } catch {
+          return undefined; // not migrated yet
+        } finally {
+          db.close();
+        }
+      };
+      for (const end = Date.now() + 120_000; !leaseHolder() && Date.now() < end && ingest.exitCode === null;) await new Promise((r) => setTimeout(r, 50));
+      expect(leaseHolder()).toMatch(/ingest pid \d+/);
+
+      s = await spawnTestService(root, { SOBRE_API_KEYS: `ops:${KEY}` });
+      expect(ingest.exitCode).toBeNull(); // listening while the ingest still runs
+      expect(committedFrom(dataDir, docs)).toEqual([]); // and before its first commit
+      expect(s.lines.map((l) => l.msg)).toContain('store is empty and another process is writing to it: serving meanwhile; the corpus goes in only if the store is still empty after');
+
+      expect(await exited).toBe(0);
+      await s.waitFor((l) => l.msg === 'another process filled the store meanwhile: the corpus is not ingested');
+      expect(await cited(s.url, 'How many medlars does orchard 17 row 2 bear?')).toContain('orchard-017.md');
+      const names = ((await (await fetch(`${s.url}/v1/documents`, { headers })).json()) as { documents: { name: string }[] }).documents.map((d) => d.name);
+      expect(names).toHaveLength(21);
+      expect(names).not.toContain('port.md'); // nothing of the service's own corpus
+    } finally {
+      if (ingest.exitCode === null) ingest.kill('SIGKILL');
+      await stopServer(s);
+      removeDir(root);
+    }
+  }, 400_000);
+});
