@@ -31,7 +31,12 @@ export interface IngestEmbedder {
 /** The embedder for ingestion: the model on `SOBRE_EMBED_THREADS` threads (0: one per core; 1: this thread). */
 export async function createIngestEmbedder(config: EmbedderConfig & Pick<SobreConfig, 'embedThreads'>): Promise<IngestEmbedder> {
   const threads = config.embedThreads || os.availableParallelism();
-  if (threads <= 1) return { embedder: await createEmbedder(config), concurrency: 1, threads: 1, close: async () => undefined };
+  if (threads <= 1) return { embedder: await createEmbedder(config), concurrency: ingestConcurrency(1), threads: 1, close: async () => undefined };
   const pool = await EmbedderPool.create(config, threads);
-  return { embedder: pool, concurrency: threads + 1, threads, close: () => pool.close() };
+  return { embedder: pool, concurrency: ingestConcurrency(threads), threads, close: () => pool.close() };
+}
+
+/** Documents to prepare at once for `threads` embedding threads: one more, so none waits for a commit (one thread: one). */
+export function ingestConcurrency(threads: number): number {
+  return threads > 1 ? threads + 1 : 1;
 }

@@ -131,10 +131,6 @@ export class EmbedderPool implements Embedder {
   }
 }
 
-/**
- * A pool started at its first use (again a minute after a failed start), which must load the same
- * model as `expected`: its vectors go into the same index.
- */
 /** After a failed start, how long uploads fail at once before the threads are started again. */
 const RETRY_START_MS = 60_000;
 
@@ -144,6 +140,10 @@ export interface LazyPool extends Embedder {
   close(): Promise<void>;
 }
 
+/**
+ * A pool started at its first use (again a minute after a failed start), which must load the same
+ * model as `expected`: its vectors go into the same index.
+ */
 export function lazyPool(config: PoolConfig, threads: number, expected: { id: string; dimension: number }): LazyPool {
   let started: Promise<EmbedderPool> | null = null;
   let running: EmbedderPool | null = null;

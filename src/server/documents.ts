@@ -24,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { SobreConfig } from '../config';
+import { ingestConcurrency } from '../embed';
 import type { Embedder } from '../embed/types';
 import { isSobreError, SobreError } from '../errors';
 import type { Knowledge } from '../knowledge/types';
@@ -53,11 +54,6 @@ export interface DocumentRouteDeps {
   beforeUpload: RequestHandler[];
   /** Awaited right before each commit or deletion (no question in flight, see turns.ts). */
   beforeWrite: () => Promise<void>;
-}
-
-/** Documents of an upload prepared at once: one more than the embedding threads, so none waits for a commit. */
-export function uploadConcurrency(config: Pick<SobreConfig, 'uploadEmbedThreads'>): number {
-  return config.uploadEmbedThreads > 1 ? config.uploadEmbedThreads + 1 : 1;
 }
 
 const MULTER_STATUS: Record<string, [number, string]> = {
@@ -149,7 +145,7 @@ export function documentRoutes(deps: DocumentRouteDeps): express.Router {
     const incomingFiles = files.map((f) => ({ originalName: f.originalname, tempPath: f.path }));
     const job = jobs.submit('upload', files.length, async (job) => {
       const target = {
-        knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: job.signal, concurrency: uploadConcurrency(config),
+        knowledge, embedder, settings: config, beforeWrite: deps.beforeWrite, signal: job.signal, concurrency: ingestConcurrency(config.uploadEmbedThreads),
         onEmbedded: (n: number) => void (job.progress.passagesEmbedded += n),
       };
       const results = await inBackground(() => ingestUploads(target, incomingFiles, config.dataDir, () => void job.progress.filesDone++));

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import type { SobreConfig } from '../config';
 import { createDeps, type SobreDeps } from '../deps';
-import { createEmbedder } from '../embed';
+import { createEmbedder, ingestConcurrency } from '../embed';
 import { lazyPool } from '../embed/pool';
 import type { Embedder } from '../embed/types';
 import { isSobreError } from '../errors';
@@ -20,7 +20,6 @@ import { COMMIT_WAIT_MS, createApp } from './app';
 import { KeyRing } from './auth';
 import type { ClusterClient } from './cluster-client';
 import { gateGenerator, Mutex, Semaphore } from './gate';
-import { uploadConcurrency } from './documents';
 import { JobQueue } from './jobs';
 import { inBackground, serviceEmbedder } from './service-embedder';
 import { TurnQueue } from './turns';
@@ -167,7 +166,7 @@ export async function createService(config: SobreConfig, opts: ServiceOptions = 
     config, deps, app, logger, metrics, writer,
     ingest: (paths, opts = {}) => writer.run(async () => {
       if (opts.ifEmpty && (await deps.knowledge.stats()).documents > 0) return null; // another process filled it meanwhile
-      return inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite, concurrency: uploadConcurrency(config) }, paths));
+      return inBackground(() => ingestPaths({ knowledge: deps.knowledge, embedder, settings: config, beforeWrite, concurrency: ingestConcurrency(config.uploadEmbedThreads) }, paths));
     }, startup.signal),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {

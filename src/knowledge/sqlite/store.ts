@@ -73,9 +73,8 @@ function fromBlob(b: Buffer): Float32Array {
 
 export class SobreStore {
   private readonly statements = new Map<string, Statement>();
-  private counted: { generation: number; count: number } | undefined;
-  /** Document frequencies by language and term, for the generation they were read at. */
-  private frequencies: { generation: number; byTerm: Map<string, number> } = { generation: -1, byTerm: new Map() };
+  /** What term statistics need, counted once per generation: the chunks, and each term's document frequency (by language). */
+  private counted: { generation: number; chunks: number; frequencies: Map<string, number> } | undefined;
 
   /** Known answers, in the same database (and transactions) as the chunks they cite. */
   readonly known: KnownStore;
@@ -345,12 +344,22 @@ export class SobreStore {
     return this.stmt('SELECT COUNT(*) FROM chunks').pluck().get() as number;
   }
 
-  /** The chunk count, counted again only when the generation moved (COUNT(*) reads the whole table: 0.5 ms at 100,000 chunks). */
-  chunkCountNow(): number {
+  /**
+   * Counts for the store's current generation, made again only when it moved: COUNT(*) reads the
+   * whole table (0.5 ms at 100,000 chunks), fts5vocab a term's whole doclist.
+   */
+  private countedNow(): { chunks: number; frequencies: Map<string, number> } {
     const generation = this.generation;
-    // Both read in one snapshot: another process may commit in between.
-    if (this.counted?.generation !== generation) this.counted = this.transaction(() => ({ generation: this.generation, count: this.chunkCount() }));
-    return this.counted.count;
+    if (this.counted?.generation !== generation) {
+      // Generation and count in one snapshot: another process may commit in between.
+      this.counted = this.transaction(() => ({ generation: this.generation, chunks: this.chunkCount(), frequencies: new Map<string, number>() }));
+    }
+    return this.counted;
+  }
+
+  /** The chunk count (see `countedNow`). */
+  chunkCountNow(): number {
+    return this.countedNow().chunks;
   }
 
   vector(chunkId: number): Float32Array | undefined {
@@ -396,7 +405,7 @@ export class SobreStore {
    * `language` (`text/tokens.ts` `stem`); a term the corpus never contains gets the highest value.
    */
   idf(terms: readonly string[], language: StemLanguage = 'en'): Map<string, number> {
-    const n = this.chunkCountNow();
+    const n = this.countedNow().chunks;
     const out = new Map<string, number>();
     for (const [t, df] of this.documentFrequencies(terms, language)) out.set(t, Math.log((n - df + 0.5) / (df + 0.5) + 1));
     return out;
@@ -408,11 +417,8 @@ export class SobreStore {
    * 10,000 chunks), and questions share their common terms.
    */
   documentFrequencies(terms: readonly string[], language: StemLanguage = 'en'): Map<string, number> {
-    const generation = this.generation;
-    if (this.frequencies.generation !== generation || this.frequencies.byTerm.size > MAX_REMEMBERED_TERMS) {
-      this.frequencies = { generation, byTerm: new Map() };
-    }
-    const { byTerm } = this.frequencies;
+    const byTerm = this.countedNow().frequencies;
+    if (byTerm.size > MAX_REMEMBERED_TERMS) byTerm.clear();
     const stmt = this.stmt(`SELECT doc FROM ${LEXICAL_TABLES[language].vocab} WHERE term = ?`).pluck();
     const out = new Map<string, number>();
     for (const t of terms) {
