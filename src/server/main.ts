@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   for (const w of repair.warnings ?? []) logger.warn({ setting: 'SOBRE_DATA_DIR' }, w);
   if (repair.added + repair.removed > 0) logger.warn({ restored: repair.added, removed: repair.removed }, 'repaired the index from the store');
   if ((await knowledge.stats()).documents === 0) {
+    // Asked before this process's own ingest queues for the lease, so only another writer counts.
+    const elsewhere = await writingElsewhere(knowledge);
     const ingest = service.ingest([config.corpusDir], { ifEmpty: true }).then((s) => {
       if (s) {
         logger.info({ documents: s.added, chunks: s.chunksEmbedded, seconds: Number(s.seconds.toFixed(1)), failed: s.failed }, 'corpus ingested');
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
     });
     // Another process writing to the empty store (an `npm run ingest`) fills it: serve what it
     // commits meanwhile instead of waiting for all of it. Otherwise the corpus goes in first.
-    if (await writingElsewhere(knowledge)) {
+    if (elsewhere) {
       logger.info('store is empty and another process is writing to it: serving meanwhile; the corpus goes in only if the store is still empty after');
       ingest.catch((err: unknown) => {
         if (!isSobreError(err) || err.code !== 'cancelled') logger.error({ err }, 'ingesting the corpus failed');
