@@ -32,7 +32,7 @@ describe('SQLite write lease timing', () => {
   });
 
   it('a holder that renews keeps the lease long past its TTL', async () => {
-    const [a, b] = dbs.map((db) => new SqliteWriteLease(db, TIMING));
+    const [a, b] = dbs.map((db) => new SqliteWriteLease(db, undefined, TIMING));
     const release = await a.acquire({ holder: 'long ingest' });
     let taken = false;
     const waiting = b.acquire().then((r) => ((taken = true), r));
@@ -48,7 +48,7 @@ describe('SQLite write lease timing', () => {
       .run('gone', 'npm run ingest pid 42 on elsewhere', 42, 'elsewhere.invalid', Date.now() + TIMING.ttlMs);
     const told: LeaseHolder[] = [];
     const started = Date.now();
-    const release = await new SqliteWriteLease(dbs[1], TIMING).acquire({ onWait: (h) => told.push(h) });
+    const release = await new SqliteWriteLease(dbs[1], undefined, TIMING).acquire({ onWait: (h) => told.push(h) });
     expect(Date.now() - started).toBeGreaterThanOrEqual(TIMING.ttlMs - 50);
     expect(told.map((h) => h.description)).toEqual(['npm run ingest pid 42 on elsewhere']);
     await release();

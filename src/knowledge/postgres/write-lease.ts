@@ -11,15 +11,16 @@ import { describeHolder, LEASE_POLL_MS, pause, throwIfCancelled } from '../lease
 import type { LeaseHolder, LeaseRelease, WriteLeaseOptions } from '../types';
 
 const KEY = "hashtext('sobre write lease'), hashtext(current_schema())";
+/** The row of `pg_locks` (aliased `l`) for that lock, when some connection holds it. */
+const HELD = `l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+  AND l.classid = hashtext('sobre write lease')::oid AND l.objid = hashtext(current_schema())::oid
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 /** PostgreSQL keeps the first 63 bytes of an application_name. */
 const NAME_BYTES = 63;
 
 async function holderOf(session: PgSession): Promise<LeaseHolder> {
   const [row] = await session.query<{ name: string; pid: number }>(
-    `SELECT a.application_name AS name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-        AND l.classid = hashtext('sobre write lease')::oid AND l.objid = hashtext(current_schema())::oid
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    `SELECT a.application_name AS name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE ${HELD}`,
   );
   const description = !row ? 'another process' : row.name ? row.name : `a connection (server pid ${row.pid})`;
   return { description, expiresAt: null };
@@ -31,8 +32,7 @@ async function holderOf(session: PgSession): Promise<LeaseHolder> {
  */
 export async function assertLeaseHeld(q: Queryable, backendPid: number): Promise<void> {
   const rows = await q.query(
-    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1 AND objsubid = 2
-        AND classid = hashtext('sobre write lease')::oid AND objid = hashtext(current_schema())::oid`,
+    `SELECT 1 FROM pg_locks l WHERE ${HELD} AND l.pid = $1`,
     [backendPid],
   );
   if (rows.length === 0) {

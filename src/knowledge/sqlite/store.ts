@@ -83,7 +83,7 @@ export class SobreStore {
 
   private constructor(private readonly db: Db, readonly file: string) {
     this.known = new KnownStore(db, (sql) => this.stmt(sql));
-    this.lease = new SqliteWriteLease(db);
+    this.lease = new SqliteWriteLease(db, (sql) => this.stmt(sql));
   }
 
   /** Statements are compiled once per store: asking runs several per question. */

@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { SobreError } from '../../errors';
 import { alive as running } from '../../index/hnsw-index';
 import { describeHolder, LEASE_POLL_MS, pause, throwIfCancelled } from '../lease';
@@ -35,14 +35,16 @@ export class SqliteWriteLease {
   /** The lease this process holds over this store, if any: its token and how to give it back. */
   private held: { token: string; release: LeaseRelease } | null = null;
 
+  /** `stmt`: the store's statement cache (a statement compiled once per store). */
   constructor(
     private readonly db: Db,
+    private readonly stmt: (sql: string) => Statement = (sql) => db.prepare(sql),
     private readonly timing = { ttlMs: LEASE_TTL_MS, renewMs: LEASE_RENEW_MS },
   ) {}
 
   /** Who holds the lease, if anyone still does. */
   private holder(now: number): LeaseHolder | null {
-    const row = this.db.prepare('SELECT holder, pid, host, expires_ms FROM write_lease WHERE id = 1').get() as LeaseRow | undefined;
+    const row = this.stmt('SELECT holder, pid, host, expires_ms FROM write_lease WHERE id = 1').get() as LeaseRow | undefined;
     return row && live(row, now) ? { description: row.holder, expiresAt: new Date(row.expires_ms) } : null;
   }
 
@@ -54,8 +56,8 @@ export class SqliteWriteLease {
       const now = Date.now();
       const holder = this.holder(now);
       if (holder) return holder;
-      this.db
-        .prepare('INSERT OR REPLACE INTO write_lease (id, token, holder, pid, host, expires_ms) VALUES (1, ?, ?, ?, ?, ?)')
+      this
+        .stmt('INSERT OR REPLACE INTO write_lease (id, token, holder, pid, host, expires_ms) VALUES (1, ?, ?, ?, ?, ?)')
         .run(token, description, process.pid, os.hostname(), now + this.timing.ttlMs);
       return null;
     }).immediate();
@@ -75,7 +77,7 @@ export class SqliteWriteLease {
     }
     const renew = setInterval(() => {
       try {
-        if (this.db.open) this.db.prepare('UPDATE write_lease SET expires_ms = ? WHERE token = ?').run(Date.now() + this.timing.ttlMs, token);
+        if (this.db.open) this.stmt('UPDATE write_lease SET expires_ms = ? WHERE token = ?').run(Date.now() + this.timing.ttlMs, token);
       } catch {
         // busy for longer than the busy timeout: the next renewal, well within the TTL, tries again
       }
@@ -88,7 +90,7 @@ export class SqliteWriteLease {
       clearInterval(renew);
       if (this.held?.token === token) this.held = null;
       try {
-        if (this.db.open) this.db.prepare('DELETE FROM write_lease WHERE token = ?').run(token);
+        if (this.db.open) this.stmt('DELETE FROM write_lease WHERE token = ?').run(token);
       } catch {
         // busy past the busy timeout: what was written is committed, and the row lapses within the TTL
       }
@@ -104,7 +106,7 @@ export class SqliteWriteLease {
    */
   assertHeld(): void {
     if (!this.held) return;
-    if (this.db.prepare('SELECT 1 FROM write_lease WHERE token = ?').get(this.held.token)) return;
+    if (this.stmt('SELECT 1 FROM write_lease WHERE token = ?').get(this.held.token)) return;
     throw new SobreError('lease_lost', 'This process lost the store\'s write lease (it stalled for longer than the lease lasts, and another writer took it): nothing was written; send the change again');
   }
 
