@@ -8,9 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { routeContext } from '../../src/answer/ask';
+import type { Route } from '../../src/answer/types';
 import type { SobreConfig } from '../../src/config';
 import { createDeps } from '../../src/deps';
 import { isCorrect } from '../../src/evaluation/collect';
+import { routeMetrics } from '../../src/evaluation/metrics';
 import { questionLanguage } from '../../src/text/language';
 import type { Embedder } from '../../src/embed/types';
 import { HnswIndex } from '../../src/index/hnsw-index';
@@ -115,7 +117,7 @@ function stageStats(samples: readonly { total: number; cpu: number; embed: numbe
 }
 
 interface Sample {
-  route: string;
+  route: Route;
   total: number;
   cpu: number;
   embed: number;
@@ -172,26 +174,17 @@ async function askOneByOne(config: SobreConfig, embedder: Embedder, data: ScaleD
 }
 
 function quality(samples: readonly Sample[], judged: readonly ScaleQuestion[]): ScaleQuality {
-  let answerable = 0;
-  let atOne = 0;
-  let direct = 0;
-  let directAnswerable = 0;
-  let correct = 0;
   const routes: Record<string, number> = {};
-  samples.forEach((s, i) => {
-    const q = judged[i];
-    routes[s.route] = (routes[s.route] ?? 0) + 1;
-    if (s.route === 'direct') direct++;
-    if (!q.answerable || q.gold.length === 0) return;
-    answerable++;
-    if (q.gold.includes(s.top)) atOne++;
-    if (s.answer === null) return;
-    directAnswerable++;
-    if (isCorrect(s.answer, q.answers)) correct++;
-  });
+  for (const s of samples) routes[s.route] = (routes[s.route] ?? 0) + 1;
+  // Judged: the answerable questions whose gold passage is among the sources.
+  const judgedSamples = samples.flatMap((s, i) => (judged[i].answerable && judged[i].gold.length > 0 ? [{ s, q: judged[i] }] : []));
+  const m = routeMetrics(judgedSamples.map(({ s, q }) => ({
+    route: s.route, answerable: true, correct: s.answer !== null && isCorrect(s.answer, q.answers), latencyMs: s.total,
+  })));
+  const atOne = judgedSamples.filter(({ s, q }) => q.gold.includes(s.top)).length;
   return {
-    questions: samples.length, recallAt1: round(atOne / Math.max(1, answerable), 3), direct,
-    precision: directAnswerable ? round(correct / directAnswerable, 3) : null, coverage: round(directAnswerable / Math.max(1, answerable), 3), routes,
+    questions: samples.length, recallAt1: round(atOne / Math.max(1, judgedSamples.length), 3), direct: routes.direct ?? 0,
+    precision: m.precision === null ? null : round(m.precision, 3), coverage: round(m.coverage, 3), routes,
   };
 }
 
