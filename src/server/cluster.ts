@@ -72,6 +72,10 @@ function send(worker: Worker, m: ToWorker): void {
   if (worker.isConnected()) worker.send(m);
 }
 
+function connectedWorkers(): Worker[] {
+  return Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+}
+
 function isToPrimary(m: unknown): m is ToPrimary {
   return typeof m === 'object' && m !== null && 'sobre' in m;
 }
@@ -119,7 +123,7 @@ export function runPrimary(opts: PrimaryOptions): void {
       case 'release':
         return lease.release(worker, m.id);
       case 'job': {
-        const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== worker && w.isConnected());
+        const others = connectedWorkers().filter((w) => w !== worker);
         if (others.length === 0) return send(worker, { sobre: 'job', id: m.id, view: null });
         const qid = ++nextQuery;
         const timer = setTimeout(() => answerJob(qid, null, true), WORKERS_QUERY_MS);
@@ -130,7 +134,7 @@ export function runPrimary(opts: PrimaryOptions): void {
       case 'jobView':
         return answerJob(m.id, m.view, false);
       case 'metrics': {
-        const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+        const all = connectedWorkers();
         const qid = ++nextQuery;
         const timer = setTimeout(() => void answerMetrics(qid), WORKERS_QUERY_MS);
         metricQueries.set(qid, { asker: worker, askerId: m.id, waiting: all.length, parts: [], timer });
